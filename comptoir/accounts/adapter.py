@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from comptoir.dossiers.access import dossiers_for_user
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """The dossier last opened, if the person still has access to it; else the home.
+
+        allauth calls this only when there is no explicit `?next=` (see
+        `allauth.account.utils.get_login_redirect_url`), which therefore still wins.
+        """
+        user = request.user
+        dossier_id = getattr(user, "last_dossier_id", None)
+        if dossier_id is not None:
+            slug = (
+                dossiers_for_user(user)  # type: ignore[arg-type]
+                .filter(pk=dossier_id)
+                .values_list("slug", flat=True)
+                .first()
+            )
+            if slug:
+                return reverse("dossiers:dossier_home", args=[slug])
+        return super().get_login_redirect_url(request)
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str,
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        """Every allauth email gets an HTML part: its text, in Comptoir's email layout.
+
+        allauth ships text templates only; one layout here beats fourteen HTML copies.
+        """
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        if isinstance(message, EmailMultiAlternatives) and message.alternatives:
+            return message
+        html = render_to_string(
+            "email/from_text.html", {"body": message.body, "subject": message.subject}
+        )
+        wrapped = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body,
+            from_email=message.from_email,
+            to=message.to,
+            headers=message.extra_headers,
+        )
+        wrapped.attach_alternative(html, "text/html")
+        return wrapped
