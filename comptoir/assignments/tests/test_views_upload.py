@@ -264,3 +264,35 @@ def test_readonly_reads_but_cannot_work(office, who):
     step.refresh_from_db()
     assert step.state == StepState.OPEN
     assert step.deleted_at is None
+
+
+def test_task_pages_lead_to_reminders_templates_and_schedules(office):
+    """The sender reaches the reminder rules, "save as template", the dossier's schedules
+    and the templates from the task pages; an Utilisateur who works the task sees its
+    reminders but none of the sender's links."""
+    task = make_task(
+        office, to=("owner", "user"), due_date=datetime.date.today() + datetime.timedelta(days=10)
+    )
+    accountant = client_for(office["users"]["accountant"])
+    worker = client_for(office["users"]["user"])
+    save_url = url("task_save_template", office, task.pk)
+    rules_url = url("task_reminders", office, task.pk)
+    schedules_url = url("schedule_list", office)
+    templates_url = reverse("assignments:template_list")
+
+    detail = accountant.get(url("task_detail", office, task.pk)).content.decode()
+    assert save_url in detail
+    assert rules_url in detail
+    listing = accountant.get(url("task_list", office)).content.decode()
+    assert schedules_url in listing
+    assert templates_url in listing
+    for target in (save_url, rules_url, schedules_url, templates_url):
+        assert accountant.get(target).status_code == 200
+
+    detail = worker.get(url("task_detail", office, task.pk)).content.decode()
+    assert "task-reminders" in detail
+    assert save_url not in detail
+    assert rules_url not in detail
+    listing = worker.get(url("task_list", office)).content.decode()
+    assert schedules_url not in listing
+    assert templates_url not in listing
