@@ -12,6 +12,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
+    # Commands are spelled with dashes on the command line (`comptoir audit-verify`) and
+    # named with underscores as modules; no Django command has a dash in its name.
+    for position in (1, 2) if args[1:2] == ["help"] else (1,):
+        if position < len(args) and not args[position].startswith("-"):
+            args[position] = args[position].replace("-", "_")
     if len(args) > 1 and args[1] == "demo":
         os.environ.setdefault("COMPTOIR_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")

@@ -230,6 +230,8 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys on http://localhost in the demo
 MFA_TOTP_ISSUER = "Comptoir"
 USERSESSIONS_TRACK_ACTIVITY = True
+# Ending a session is audited there (allauth sends no signal for it).
+USERSESSIONS_ADAPTER = "comptoir.accounts.adapter.UserSessionsAdapter"
 
 # --- Email ----------------------------------------------------------------------------
 # EMAIL_URL=smtp://user:pass@host:587/?tls=True in production. Without it, every email is

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("comptoir.sharing.urls")),
     path("", include("comptoir.notifications.urls")),
     path("", include("comptoir.assignments.urls")),
+    path("", include("comptoir.audit.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from allauth.usersessions.models import UserSession
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -57,3 +60,37 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         wrapped.attach_alternative(html, "text/html")
         return wrapped
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    """Ending sessions ("Sessions" page) is audited: allauth sends no signal for it."""
+
+    def end_sessions(self, sessions: Iterable[UserSession]) -> None:
+        from django.db import transaction
+
+        from comptoir.audit.actions import record
+
+        from .signals import actor_for
+
+        request = self.request
+        for session in list(sessions):
+            user = session.user
+            acting = request.user if request is not None else None
+            details = {
+                "email": user.email,
+                "session": session.pk,
+                "ip": session.ip,
+                "user_agent": session.user_agent[:300],
+                "created_at": session.created_at.isoformat(),
+            }
+            with transaction.atomic():
+                session.end()
+                record(
+                    actor=actor_for(
+                        request,
+                        acting if acting is not None and acting.is_authenticated else user,  # type: ignore[arg-type]
+                    ),
+                    action="account.session_revoked",
+                    target=user,
+                    details=details,
+                )

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
-from .models import AuditEvent
+from .chain import chain_key, details_normalise, event_hash, ip_normalise
+from .models import AuditChain, AuditEvent
 
 if TYPE_CHECKING:
     from comptoir.accounts.models import User
@@ -47,17 +49,36 @@ def record(
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Append one event to its chain (the dossier's, or the one of events without a dossier).
+
+    Locks the chain's head row until the action's transaction ends, so two actions in one
+    dossier at once get consecutive ranks. What is hashed is what the database will give
+    back (see chain.py), so the chain verifies on SQLite and PostgreSQL alike.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the action's transaction")
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         dossier=dossier,
         actor=actor.user,
-        actor_label=actor.label or (actor.user.email if actor.user else "système"),
+        actor_label=(actor.label or (actor.user.email if actor.user else "système"))[:320],
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
-        object_id=str(target.pk) if target is not None else "",
+        object_id=str(target.pk)[:64] if target is not None else "",
         object_repr=str(target)[:300] if target is not None else "",
-        ip=actor.ip,
-        user_agent=actor.user_agent,
-        details=details or {},
+        ip=ip_normalise(actor.ip),
+        user_agent=actor.user_agent[:300],
+        details=details_normalise(details or {}),
     )
+    # get_or_create creates a missing head in a savepoint and, when another transaction
+    # created it first (IntegrityError on the unique key), reads it again, locked.
+    head, _created = AuditChain.objects.select_for_update().get_or_create(
+        key=chain_key(event.dossier_id)
+    )
+    # Taken once the head is ours, so that times follow ranks within a chain.
+    event.created_at = timezone.now()
+    event.seq = head.last_seq + 1
+    event.prev_hash = head.last_hash
+    event.hash = event_hash(event)
+    event.save(force_insert=True)
+    AuditChain.objects.filter(pk=head.pk).update(last_seq=event.seq, last_hash=event.hash)
+    return event

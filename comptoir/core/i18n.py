@@ -51,6 +51,9 @@ def language_set(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     user = request.user
     if language in SUPPORTED and user.is_authenticated and user.language != language:
-        user.language = language
-        user.save(update_fields=["language"])
+        # Imported here: core is below the apps; the account's change is an audited action.
+        from comptoir.accounts.actions import user_language_set
+        from comptoir.audit.actions import Actor
+
+        user_language_set(actor=Actor.from_request(request), user=user, language=language)  # type: ignore[arg-type]
     return response

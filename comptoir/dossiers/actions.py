@@ -85,11 +85,18 @@ def dossier_create(
     dossier.full_clean()
     dossier.save()
     Membership.objects.create(dossier=dossier, user=actor.user, role=Role.OWNER)
-    record(actor=actor, action="dossier.created", dossier=dossier, target=dossier)
     # Imported here: documents builds on dossiers, not the other way round.
     from comptoir.documents.actions import folders_create_defaults
 
-    folders_create_defaults(dossier=dossier, actor=actor)
+    folders = folders_create_defaults(dossier=dossier, actor=actor)
+    # One event for the dossier and the folders it starts with (no event per folder).
+    record(
+        actor=actor,
+        action="dossier.created",
+        dossier=dossier,
+        target=dossier,
+        details={"siren": dossier.siren, "folders": [folder.name for folder in folders]},
+    )
     return dossier
 
 
@@ -566,11 +573,31 @@ def firm_access_revoke(*, actor: Actor, access: DossierAccess, firm_access: Firm
     firm_access.delete()
 
 
-def user_mark_email_verified(*, user: User, email: str) -> None:
-    """Accepting an invitation sent to this address proves the person reads it."""
+@transaction.atomic
+def user_mark_email_verified(*, actor: Actor, user: User, email: str) -> int:
+    """Accepting an invitation sent to this address proves the person reads it.
+
+    Answers how many addresses were verified now: none when the account uses another
+    address or had already verified it (then nothing is recorded).
+    """
     from allauth.account.models import EmailAddress
 
-    EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
+    addresses = list(
+        EmailAddress.objects.select_for_update().filter(
+            user=user, email__iexact=email, verified=False
+        )
+    )
+    for address in addresses:
+        address.verified = True
+        address.save(update_fields=["verified"])
+        # An account's event (no dossier), about the account, like allauth's confirmations.
+        record(
+            actor=actor,
+            action="account.email_confirmed",
+            target=user,
+            details={"email": address.email, "via": "invitation"},
+        )
+    return len(addresses)
 
 
 @transaction.atomic

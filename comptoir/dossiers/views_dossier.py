@@ -43,6 +43,7 @@ def dossier_context(access: DossierAccess, **extra: Any) -> dict[str, Any]:
         "can_view_tasks": access.has(Permission.TASK_VIEW),
         "can_work_tasks": access.has(Permission.TASK_WORK),
         "can_send_tasks": access.has(Permission.TASK_SEND),
+        "can_view_audit": access.has(Permission.AUDIT_VIEW),
         **extra,
     }
 

@@ -394,7 +394,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("dossiers:invitation_accept", token=token)
     # Reading the link proves the address: if it is one of this account's addresses,
     # it is verified now (a no-op when the account uses another address).
-    actions.user_mark_email_verified(user=request.user, email=invitation.email)  # type: ignore[arg-type]
+    actions.user_mark_email_verified(
+        actor=Actor.from_request(request),
+        user=request.user,  # type: ignore[arg-type]
+        email=invitation.email,
+    )
     messages.success(request, _welcome(invitation))
     return redirect(_landing_url(invitation))
 
@@ -445,6 +449,7 @@ def invitation_signup(request: HttpRequest, token: str) -> HttpResponse:
                     language=language,
                     # The address is proven: this person opened the link emailed to it.
                     email_verified=True,
+                    actor=Actor.from_request(request),
                 )
                 actor = dataclasses.replace(Actor.from_request(request), user=user)
                 invitation = actions.invitation_accept(actor=actor, token=token)

@@ -1,0 +1,21 @@
+"""Background jobs of the activity log: thin, they call `actions_export`."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from django.utils import timezone
+
+from . import actions_export
+
+
+@task()
+def audit_export_run(export_id: int) -> str:
+    return actions_export.export_run(export_id=export_id)
+
+
+# --- Periodic jobs (registered in comptoir/core/scheduler.py) -----------------------------
+
+
+@task()
+def audit_exports_purge() -> int:
+    return actions_export.exports_purge(now=timezone.now())
