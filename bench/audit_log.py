@@ -349,6 +349,19 @@ def run_phase(name: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
     return result
 
 
+def comptoir(env: dict[str, str], *args: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "comptoir.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"comptoir {args[0]} failed:\n{completed.stderr}")
+
+
 def machine() -> dict[str, Any]:
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -444,26 +457,8 @@ def main() -> None:
         "events": args.events,
     }
     try:
-        migrate = subprocess.run(
-            [sys.executable, "-m", "comptoir.cli", "migrate", "-v", "0"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        if migrate.returncode != 0:
-            raise RuntimeError(migrate.stderr)
-        collect = subprocess.run(
-            [sys.executable, "-m", "comptoir.cli", "collectstatic", "--noinput", "-v", "0"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        if collect.returncode != 0:
-            raise RuntimeError(collect.stderr)
+        comptoir(env, "migrate", "-v", "0")
+        comptoir(env, "collectstatic", "--noinput", "-v", "0")  # DEBUG off: the manifest
         results["generate"] = run_phase("generate", env, "--events", str(args.events))
         g = results["generate"]
         results["verify"] = run_phase("verify", env, "--dossier-id", str(g["dossier_id"]))

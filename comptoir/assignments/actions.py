@@ -228,7 +228,7 @@ def upload_task_create(
     """Create and send an upload task: rows, audit event `task.created`, reminder schedule
     (reminders.reminder_schedule), and after commit a TASK_RECEIVED notification (in-app +
     email) to each assignee in the assignee's language."""
-    from .selectors import client_assignees
+    from .selectors import client_workers
 
     _require(access, Permission.TASK_SEND)
     title = _clean_title(title, what=_("Donnez un titre à la tâche."))
@@ -241,12 +241,17 @@ def upload_task_create(
     if not people:
         raise ActionRefused(_("Choisissez au moins une personne à qui envoyer la tâche."))
     allowed = set(
-        client_assignees(access.dossier)
+        client_workers(access.dossier)
         .filter(pk__in=[u.pk for u in people])
         .values_list("pk", flat=True)
     )
     if len(allowed) != len(people):
-        raise ActionRefused(_("Une tâche s'envoie aux personnes du client membres de ce dossier."))
+        raise ActionRefused(
+            _(
+                "Une tâche s'envoie aux personnes du client membres de ce dossier qui peuvent "
+                "y répondre (pas en lecture seule)."
+            )
+        )
     specs = [s for s in steps if (s.title or "").strip()]
     if len(specs) > MAX_STEPS:
         raise ActionRefused(_("Une tâche compte %(n)s étapes au plus.") % {"n": MAX_STEPS})

@@ -242,7 +242,7 @@ class Approval(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(_("décision"), max_length=16, choices=ApprovalOutcome.choices)
     comment = models.TextField(_("commentaire"), blank=True)
-    decided_at = models.DateTimeField(_("le"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("décidée le"), auto_now_add=True)
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
 

@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from comptoir.dossiers.access import DossierAccess, dossiers_for_user
-from comptoir.dossiers.models import Dossier, FirmMember
+from comptoir.dossiers.access import DossierAccess, dossiers_for_user, membership_permissions
+from comptoir.dossiers.models import Dossier, FirmMember, Membership
 from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
 
 from .access import tasks_visible
@@ -48,6 +48,22 @@ def client_assignees(dossier: Dossier) -> QuerySet[User]:
         .distinct()
         .order_by("first_name", "last_name", "email")
     )  # type: ignore[return-value]
+
+
+def client_workers(dossier: Dossier) -> QuerySet[User]:
+    """The client-side people who may work a task (TASK_WORK): `client_assignees` without
+    Lecture seule nor custom profiles lacking it — sending them a task they cannot act on
+    would only bring them reminders. Two queries whatever the number of members."""
+    people = client_assignees(dossier)
+    memberships = Membership.objects.select_related("profile").filter(
+        dossier=dossier, user__in=people
+    )
+    able = [
+        membership.user_id
+        for membership in memberships
+        if Permission.TASK_WORK in membership_permissions(membership)
+    ]
+    return people.filter(pk__in=able)
 
 
 def default_assignee_ids(dossier: Dossier) -> list[int]:

@@ -135,7 +135,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_create(request: HttpRequest, access: DossierAccess) -> HttpResponse:
     posted = request.method == "POST"
-    people = selectors.client_assignees(access.dossier)
+    people = selectors.client_workers(access.dossier)
     folders = folders_visible(access).order_by("name")
     form = UploadTaskForm(
         request.POST if posted else None,

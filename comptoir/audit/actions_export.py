@@ -236,9 +236,9 @@ def export_run(*, export_id: int, storage: Storage | None = None) -> str:
         try:
             scope = scope_of_export(export)
         except Http404:
-            raise ExportRefused(
-                _("Vos accès ont changé depuis la demande : relancez l'export.")
-            ) from None
+            with translation.override(export.requested_by.language):
+                refused = _("Vos accès ont changé depuis la demande : relancez l'export.")
+            raise ExportRefused(refused) from None
         events = scope.events()
         newest = events.values_list("id", flat=True).first()
         events = events.filter(id__lte=newest or 0)
@@ -280,7 +280,8 @@ def export_run(*, export_id: int, storage: Storage | None = None) -> str:
             message = error.message
         else:
             logger.exception("audit export %s failed", export_id)
-            message = _("L'export a échoué. Réessayez ; si cela se reproduit, prévenez-nous.")
+            with translation.override(export.requested_by.language):
+                message = _("L'export a échoué. Réessayez ; si cela se reproduit, prévenez-nous.")
         if stored:
             storage.delete(stored)
         updates.update(state=ExportState.FAILED, error=message[:300], finished_at=timezone.now())

@@ -346,7 +346,10 @@ def _value_text(key: str, value: Any, *, nested: bool = False) -> str:
         if nested:
             return "…"
         show = _change_text if key == "changed" else _nested_text
-        return "; ".join(f"{_key_label(str(k))} : {show(str(k), v)}" for k, v in value.items())
+        return "; ".join(
+            _("%(label)s : %(value)s") % {"label": _key_label(str(k)), "value": show(str(k), v)}
+            for k, v in value.items()
+        )
     return str(value)
 
 

@@ -30,6 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -43,6 +44,7 @@ from . import actions_export, exports
 from .access import dossiers_audited
 from .actions import Actor
 from .actions_export import ExportScope
+from .labels import action_label, object_label
 from .models import AuditExport, ExportFormat, ExportState
 from .selectors import EventFilters
 
@@ -196,13 +198,13 @@ def _filters_shown(export: AuditExport) -> list[tuple[str, str]]:
         actor = User.objects.filter(pk=filters.actor).first()
         shown.append((_("Auteur"), actor.display_name if actor else str(filters.actor)))
     if filters.action:
-        shown.append((_("Action"), filters.action))
+        shown.append((_("Action"), str(action_label(filters.action))))
     if filters.object_type:
-        shown.append((_("Type d'objet"), filters.object_type))
+        shown.append((_("Type d'objet"), str(object_label(filters.object_type))))
     if filters.date_from:
-        shown.append((_("Du"), filters.date_from.strftime("%d/%m/%Y")))
+        shown.append((_("Du"), date_format(filters.date_from, "SHORT_DATE_FORMAT")))
     if filters.date_to:
-        shown.append((_("Au"), filters.date_to.strftime("%d/%m/%Y")))
+        shown.append((_("Au"), date_format(filters.date_to, "SHORT_DATE_FORMAT")))
     return shown
 
 

@@ -25,7 +25,7 @@ from ..actions import (
     task_reopen,
     upload_task_create,
 )
-from ..models import Step, StepState, TaskDocument, TaskKind, TaskState
+from ..models import Step, StepState, Task, TaskDocument, TaskKind, TaskState
 from .conftest import access_of, make_task, pdf
 
 
@@ -350,3 +350,18 @@ def test_attach_existing_documents_to_a_step(office):
         == []
     )
     assert AuditEvent.objects.filter(action="task.documents_attached").count() == 1
+
+
+def test_a_task_is_never_sent_to_someone_who_cannot_work_it(office):
+    """Lecture seule may read tasks but not work them: it is not offered as an assignee,
+    and the action refuses it (no task, no notification)."""
+    from comptoir.assignments.selectors import client_workers
+
+    workers = set(client_workers(office["dossier"]))
+    assert office["users"]["owner"] in workers
+    assert office["users"]["user"] in workers
+    assert office["users"]["readonly"] not in workers
+    before = Task.objects.count()
+    with pytest.raises(ActionRefused):
+        make_task(office, to=("owner", "readonly"))
+    assert Task.objects.count() == before

@@ -187,7 +187,7 @@ def test_create_form_sends_the_task(office, django_capture_on_commit_callbacks):
     page = accountant.get(url("task_create", office))
     assert page.status_code == 200
     html = page.content.decode()
-    # Client-side people only; the owner checked by default.
+    # Client-side people who may work the task (not Lecture seule); the owner checked.
     assert "owner@alpha.test" in html
     assert "user@alpha.test" in html
     form = page.context["form"]
@@ -196,7 +196,6 @@ def test_create_form_sends_the_task(office, django_capture_on_commit_callbacks):
         "owner@alpha.test",
         "admin@alpha.test",
         "user@alpha.test",
-        "readonly@alpha.test",
     }
     assert form.initial["assignees"] == [office["users"]["owner"].pk]
     assert "checked" in html
