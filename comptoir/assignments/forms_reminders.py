@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .actions_reminders import MAX_DAYS, MAX_REMINDERS
@@ -30,6 +31,6 @@ class ReminderRulesForm(forms.Form):
         label=_("Nombre de rappels au plus"),
         min_value=0,
         max_value=MAX_REMINDERS,
-        help_text=_("De 0 (aucun rappel) à 20."),
+        help_text=format_lazy(_("De 0 (aucun rappel) à {n}."), n=MAX_REMINDERS),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
