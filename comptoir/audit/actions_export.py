@@ -40,7 +40,7 @@ from . import exports
 from .access import dossiers_audited, events_visible, events_visible_across
 from .actions import Actor, record
 from .models import AuditEvent, AuditExport, ExportFormat, ExportState
-from .selectors import EventFilters, events_filter
+from .selectors import EventFilters, events_filter, newest_first
 
 if TYPE_CHECKING:
     from comptoir.accounts.models import User
@@ -79,7 +79,7 @@ class ExportScope:
 
     def events(self) -> QuerySet[AuditEvent]:
         """The page's rows, in the page's order (newest first)."""
-        return events_filter(self.base, self.filters).order_by("-id")
+        return newest_first(events_filter(self.base, self.filters), by_time=self.filters.by_time)
 
     def dossier_names(self) -> dict[int, str]:
         return {dossier.pk: dossier.name for dossier in self.dossiers}
@@ -253,7 +253,9 @@ def export_run(*, export_id: int, storage: Storage | None = None) -> str:
             tempfile.TemporaryFile(suffix=f".{export.format}") as file,
         ):
             count = exports.write_export(
-                exports.export_rows(events, dossier_names=scope.dossier_names()),
+                exports.export_rows(
+                    events, dossier_names=scope.dossier_names(), by_time=scope.filters.by_time
+                ),
                 file,
                 format=export.format,
                 delimiter=export.delimiter,

@@ -35,6 +35,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent
+from .selectors import newest_first, older_than
 
 BATCH = 2000
 PROGRESS_EVERY = 5000
@@ -140,27 +141,33 @@ def local_naive(moment: datetime.datetime, zone: datetime.tzinfo) -> datetime.da
     return moment.replace(tzinfo=None, microsecond=0)
 
 
-def _batches(events: QuerySet[AuditEvent]) -> Iterator[list[tuple[Any, ...]]]:
-    rows = events.order_by("-id").values_list(*_FIELDS)
-    before: int | None = None
+def _batches(
+    events: QuerySet[AuditEvent], *, by_time: bool = False
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Keyset batches in the page's order (`selectors.newest_first`)."""
+    last: tuple[Any, ...] | None = None
     while True:
-        page = rows if before is None else rows.filter(id__lt=before)
-        batch = list(page[:BATCH])
+        page = events if last is None else older_than(events, last[0], last[1], by_time=by_time)
+        batch = list(newest_first(page, by_time=by_time).values_list(*_FIELDS)[:BATCH])
         if batch:
             yield batch
         if len(batch) < BATCH:
             return
-        before = batch[-1][0]
+        last = batch[-1]
 
 
 def export_rows(
-    events: QuerySet[AuditEvent], *, dossier_names: Mapping[int, str] | None = None
+    events: QuerySet[AuditEvent],
+    *,
+    dossier_names: Mapping[int, str] | None = None,
+    by_time: bool = False,
 ) -> Iterator[ExportRow]:
-    """The filtered events, newest first, as rows (`dossier_names`: id → name, across)."""
+    """The filtered events, newest first, as rows (`dossier_names`: id → name, across;
+    `by_time`: the filters have a period, see `EventFilters.by_time`)."""
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     action_labels, object_labels = _labels()
     names = dossier_names or {}
-    for batch in _batches(events):
+    for batch in _batches(events, by_time=by_time):
         for (
             _id,
             created_at,

@@ -64,6 +64,12 @@ class EventFilters:
             dossier=_int(data.get("dossier")),
         )
 
+    @property
+    def by_time(self) -> bool:
+        """With a period, pages and exports walk the (dossier, created_at, id) index
+        newest first; ordering by id there would sort the whole period for each page."""
+        return self.date_from is not None or self.date_to is not None
+
     def as_query(self) -> dict[str, str]:
         """The filters as query-string parameters (what `from_query` reads back)."""
         query = {
@@ -108,16 +114,52 @@ class EventPage:
     next_before: int | None  # the `before` of the next (older) page, None on the last
 
 
+def newest_first(events: QuerySet[AuditEvent], *, by_time: bool = False) -> QuerySet[AuditEvent]:
+    """The log's one order: by id (the order of the chain), or with a period by time then
+    id — the same order, since an event's time is taken under its chain's lock."""
+    return events.order_by("-created_at", "-id") if by_time else events.order_by("-id")
+
+
+def older_than(
+    events: QuerySet[AuditEvent],
+    event_id: int,
+    created_at: datetime.datetime | None = None,
+    *,
+    by_time: bool = False,
+) -> QuerySet[AuditEvent]:
+    """The events after `event_id` in `newest_first` order (keyset: no OFFSET).
+
+    By time, the condition is written as a range on created_at (which the index serves)
+    minus the ties already seen, not as an OR (which SQLite cannot serve from it).
+    """
+    if not by_time:
+        return events.filter(id__lt=event_id)
+    if created_at is None:
+        created_at = (
+            AuditEvent.objects.filter(pk=event_id).values_list("created_at", flat=True).first()
+        )
+        if created_at is None:  # an unknown `before`: nothing is older than nothing known
+            return events.filter(id__lt=event_id)
+    return events.filter(created_at__lte=created_at).exclude(
+        created_at=created_at, id__gte=event_id
+    )
+
+
 def events_page(
-    events: QuerySet[AuditEvent], *, before: int | None = None, size: int = PAGE_SIZE
+    events: QuerySet[AuditEvent],
+    *,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+    by_time: bool = False,
 ) -> EventPage:
     """One page, newest first, strictly older than event `before`."""
     if before is not None:
-        events = events.filter(id__lt=before)
+        events = older_than(events, before, by_time=by_time)
     # The dossiers come in a second query, not a JOIN: with the join, SQLite's planner
     # scans the dossiers first and sorts the dossier's events in a temporary B-tree (seconds
     # on millions of events) instead of walking the (dossier, -id) index for 51 rows.
-    rows = list(events.prefetch_related("dossier").order_by("-id")[: size + 1])
+    ordered = newest_first(events, by_time=by_time)
+    rows = list(ordered.prefetch_related("dossier")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return EventPage(events=rows, next_before=rows[-1].pk if more and rows else None)

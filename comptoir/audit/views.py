@@ -124,7 +124,7 @@ def _log_context(
     )
     filters = EventFilters.from_query(form.valid_query())
     before = parse_id(request.GET.get("before"))
-    page = events_page(events_filter(events, filters), before=before)
+    page = events_page(events_filter(events, filters), before=before, by_time=filters.by_time)
     filters_query = urlencode(filters.as_query())
     older_query = (
         urlencode({**filters.as_query(), "before": page.next_before})

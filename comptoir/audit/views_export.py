@@ -127,7 +127,11 @@ def _export(
     file = tempfile.TemporaryFile(suffix=f".{format}")  # noqa: SIM115
     try:
         rows = exports.write_export(
-            exports.export_rows(scope.events(), dossier_names=scope.dossier_names()),
+            exports.export_rows(
+                scope.events(),
+                dossier_names=scope.dossier_names(),
+                by_time=scope.filters.by_time,
+            ),
             file,
             format=format,
             delimiter=delimiter,
