@@ -239,6 +239,11 @@ def phase_pages(owner_id: int, actor_id: int) -> dict[str, Any]:
         "filtered by author, deep page": {"actor": str(actor_id), "before": str(deep)},
         "filtered by action, first page": {"action": "step.not_applicable"},
         "filtered by period (one month, a year ago)": {"from": last_year, "to": year_end},
+        "filtered by period (the last year), deep page": {
+            "from": year_end,
+            "to": datetime.date.today().isoformat(),
+            "before": str(ids[ids.count() // 2]),
+        },
     }
     results = {}
     for name, query in cases.items():
