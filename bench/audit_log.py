@@ -22,7 +22,8 @@ What it does, in a throwaway data folder (removed at the end unless --keep):
    of that process.
 
 Each phase runs in a child process (this script with `--phase`), so each peak memory is
-that phase's own. Results go to bench/results/audit_log.json and .md.
+that phase's own. Results go to bench/results/audit_log.json and .md (on PostgreSQL:
+audit_log_postgresql.json and .md).
 """
 
 from __future__ import annotations
@@ -483,9 +484,10 @@ def main() -> None:
         else:
             print(f"kept {folder}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "audit_log.json").write_text(json.dumps(results, indent=2) + "\n")
+    stem = "audit_log_postgresql" if args.database_url else "audit_log"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
     text = report(results)
-    (RESULTS / "audit_log.md").write_text(text)
+    (RESULTS / f"{stem}.md").write_text(text)
     print(text)
 
 
