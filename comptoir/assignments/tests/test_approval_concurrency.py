@@ -4,9 +4,6 @@ PostgreSQL only (SQLite serialises every writer on one file lock: nothing would 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.db import connection
 
@@ -15,6 +12,7 @@ from comptoir.audit.models import AuditEvent
 from comptoir.documents.actions import document_rename
 from comptoir.documents.models import Document
 from comptoir.notifications.models import Notification
+from comptoir.testing.concurrency import together
 
 from ..actions_approval import ActionRefused, approval_approve, approval_decline
 from ..models import Approval, Task, TaskState
@@ -28,27 +26,6 @@ pytestmark = [
         reason="SQLite serialises writers on one lock: concurrency is tested on PostgreSQL",
     ),
 ]
-
-
-def together(*calls: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as error:  # checked by the assertions
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.parametrize("attempt", range(3))

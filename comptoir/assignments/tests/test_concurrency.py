@@ -4,9 +4,6 @@ SQLite serialises every writer on one file lock, so nothing would race there."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -14,6 +11,7 @@ from django.urls import reverse
 
 from comptoir.audit.models import AuditEvent
 from comptoir.documents.models import Document
+from comptoir.testing.concurrency import together
 
 from ..models import StepComment, StepState, TaskDocument, TaskState
 from .conftest import make_task, pdf
@@ -25,28 +23,6 @@ pytestmark = [
         reason="SQLite serialises writers on one lock: concurrency is tested on PostgreSQL",
     ),
 ]
-
-
-def together(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls in threads released at the same moment; their answers, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as error:  # surfaced by the assertions below
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def logged_in(user) -> Client:

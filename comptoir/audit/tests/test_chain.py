@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +13,7 @@ from django.urls import reverse
 
 from comptoir.accounts.tests.factories import UserFactory
 from comptoir.dossiers.tests.factories import DossierFactory
+from comptoir.testing.concurrency import together
 
 from ..actions import Actor, record
 from ..chain import (
@@ -265,28 +265,6 @@ def test_the_migration_chains_events_written_before_the_chain():
 
 
 # --- Two writers at once (PostgreSQL) -----------------------------------------------------
-
-
-def together(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls in threads released at the same moment; their answers, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as error:  # surfaced by the assertions
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @postgresql_only
