@@ -90,25 +90,8 @@ def access_schedule(access: DossierAccess, pk: int) -> TaskSchedule:
 
 
 def dossiers_for_sending(user: User) -> list[Dossier]:
-    """The live dossiers where the person may send tasks (TASK_SEND), by name.
+    """The live dossiers where the person may send tasks (TASK_SEND), by name."""
+    from comptoir.dossiers.access import dossiers_with
+    from comptoir.dossiers.permissions import Permission
 
-    Two queries whatever the number of dossiers: the firms' dossiers (their staff are
-    Comptable there, who may send) and the direct memberships, whose permissions are
-    worked out here exactly as `dossier_access_for` does.
-    """
-    from comptoir.dossiers.access import membership_permissions
-    from comptoir.dossiers.models import Dossier, FirmMember, Membership
-    from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
-
-    found: dict[int, Dossier] = {}
-    if Permission.TASK_SEND in ROLE_PERMISSIONS[Role.ACCOUNTANT]:
-        firms = FirmMember.objects.filter(user=user).values("firm")
-        for dossier in Dossier.objects.alive().filter(firm_accesses__firm__in=firms).distinct():
-            found[dossier.pk] = dossier
-    memberships = Membership.objects.select_related("dossier", "profile").filter(
-        user=user, dossier__deleted_at__isnull=True
-    )
-    for membership in memberships:
-        if Permission.TASK_SEND in membership_permissions(membership):
-            found[membership.dossier_id] = membership.dossier
-    return sorted(found.values(), key=lambda d: (d.name.casefold(), d.pk))
+    return dossiers_with(user, Permission.TASK_SEND)

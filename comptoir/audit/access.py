@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from comptoir.dossiers.access import DossierAccess, membership_permissions
-from comptoir.dossiers.models import Dossier, FirmMember, Membership
-from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
+from comptoir.dossiers.access import DossierAccess, dossiers_with
+from comptoir.dossiers.models import Dossier
+from comptoir.dossiers.permissions import Permission
 
 from .models import AuditEvent
 
@@ -31,25 +31,8 @@ def events_visible(access: DossierAccess) -> QuerySet[AuditEvent]:
 
 def dossiers_audited(user: User, *, also: Permission | None = None) -> list[Dossier]:
     """The live dossiers whose log the person may read (and, with `also`, where they hold
-    that permission too: `also=Permission.EXPORT` for exports), by name.
-
-    Two queries whatever the number of dossiers: the firms' dossiers (their staff are
-    Comptable there) and the direct memberships, whose permissions are worked out exactly
-    as `dossier_access_for` does.
-    """
-    found: dict[int, Dossier] = {}
-    wanted = {Permission.AUDIT_VIEW} | ({also} if also is not None else set())
-    if wanted <= ROLE_PERMISSIONS[Role.ACCOUNTANT]:
-        firms = FirmMember.objects.filter(user=user).values("firm")
-        for dossier in Dossier.objects.alive().filter(firm_accesses__firm__in=firms).distinct():
-            found[dossier.pk] = dossier
-    memberships = Membership.objects.select_related("dossier", "profile").filter(
-        user=user, dossier__deleted_at__isnull=True
-    )
-    for membership in memberships:
-        if wanted <= membership_permissions(membership):
-            found[membership.dossier_id] = membership.dossier
-    return sorted(found.values(), key=lambda d: (d.name.casefold(), d.pk))
+    that permission too: `also=Permission.EXPORT` for exports), by name."""
+    return dossiers_with(user, Permission.AUDIT_VIEW, *([also] if also is not None else []))
 
 
 def events_visible_across(

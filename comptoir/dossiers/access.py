@@ -89,6 +89,28 @@ def dossiers_for_user(user: User) -> QuerySet[Dossier]:
     )
 
 
+def dossiers_with(user: User, *permissions: Permission) -> list[Dossier]:
+    """The live dossiers where the person holds every one of `permissions`, by name.
+
+    Two queries whatever the number of dossiers: the firms' dossiers (their staff are
+    Comptable there) and the direct memberships, whose permissions are worked out exactly
+    as `dossier_access_for` does.
+    """
+    wanted = set(permissions)
+    found: dict[int, Dossier] = {}
+    if wanted <= ROLE_PERMISSIONS[Role.ACCOUNTANT]:
+        firms = FirmMember.objects.filter(user=user).values("firm")
+        for dossier in Dossier.objects.alive().filter(firm_accesses__firm__in=firms).distinct():
+            found[dossier.pk] = dossier
+    memberships = Membership.objects.select_related("dossier", "profile").filter(
+        user=user, dossier__deleted_at__isnull=True
+    )
+    for membership in memberships:
+        if wanted <= membership_permissions(membership):
+            found[membership.dossier_id] = membership.dossier
+    return sorted(found.values(), key=lambda d: (d.name.casefold(), d.pk))
+
+
 def dossier_access_for(user: User, slug: str) -> DossierAccess:
     """The user's access to the dossier, or Http404 (no access and no such dossier alike)."""
     if not user.is_authenticated:
