@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from comptoir.audit.actions import Actor, record
+from comptoir.core.exceptions import ActionRefused
 from comptoir.core.mail import email_send
 
 from .access import DossierAccess
@@ -36,12 +37,6 @@ from .permissions import PROFILE_OPTIONS, USER_OPTIONS, Permission, Role
 
 if TYPE_CHECKING:
     from comptoir.accounts.models import User
-
-
-class ActionRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _unique_slug(model: type[Dossier] | type[Firm], name: str) -> str:
