@@ -317,3 +317,24 @@ def test_a_due_date_at_the_calendars_ends_is_a_form_error(office, day):
     answer = accountant.post(url("step_add", office, task.pk), {"title": "Caisse", "due_date": day})
     assert answer.status_code in {200, 302}
     assert not Step.objects.filter(task=task).exists()
+
+
+def test_a_file_name_of_1000_characters_is_a_message_on_every_upload_form(office):
+    from comptoir.documents.tests.test_uploads import BOUNDARY, multipart
+    from comptoir.testing.files import pdf_bytes
+
+    task = make_task(office, steps=())
+    body = multipart([("a" * 996 + ".pdf", pdf_bytes())])
+    for who, target in (
+        ("owner", url("task_upload", office, task.pk)),
+        ("accountant", url("approval_create", office)),
+    ):
+        client = client_for(office["users"][who])
+        answer = client.generic(
+            "POST", target, body, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+        )
+        assert answer.status_code == 302, target
+        page = client.get(answer["Location"]).content.decode()
+        assert "trop long" in page, target
+    assert not Document.objects.exists()
+    assert Task.objects.count() == 1

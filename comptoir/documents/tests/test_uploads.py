@@ -365,3 +365,21 @@ def test_a_file_name_of_1000_characters_gets_the_uploaders_json_error(owner_clie
     assert response.status_code == 302
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("trop long" in m for m in shown)
+
+
+def test_a_new_version_named_with_1000_characters_gets_a_message(owner_client, office):
+    from comptoir.documents.models import DocumentVersion
+
+    assert post_files(owner_client, office, [("a.pdf", pdf_bytes())]).status_code == 201
+    document = Document.objects.get()
+    body = multipart([("b" * 996 + ".pdf", pdf_bytes())]).replace(b'name="files"', b'name="file"')
+    response = owner_client.generic(
+        "POST",
+        reverse("documents:document_version_add", args=[office["dossier"].slug, document.pk]),
+        body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("trop long" in m for m in shown)
+    assert DocumentVersion.objects.filter(document=document).count() == 1
