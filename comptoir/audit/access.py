@@ -49,7 +49,7 @@ def _keys(queryset: QuerySet, field: str) -> QuerySet:
 
 def hidden_for_restricted(dossier_id: int, folder_ids: set[int]) -> Q:
     """The events of one dossier about objects a reader limited to `folder_ids` may not see."""
-    from comptoir.assignments.models import Step, TaskDocument
+    from comptoir.assignments.models import ApprovalDocument, Step, TaskDocument
     from comptoir.documents.models import Document
     from comptoir.sharing.models import ShareLink, ShareLinkDocument
 
@@ -68,6 +68,10 @@ def hidden_for_restricted(dossier_id: int, folder_ids: set[int]) -> Q:
     foreign_documents = TaskDocument.objects.filter(task__dossier_id=dossier_id).exclude(
         document__folder_id__in=allowed
     )
+    # A decision keeps its proofs (document, version, SHA-256) after a document is purged.
+    foreign_proofs = ApprovalDocument.objects.filter(approval__task__dossier_id=dossier_id).exclude(
+        document__folder_id__in=allowed
+    )
     foreign_steps = Step.objects.filter(task__dossier_id=dossier_id, folder__isnull=False).exclude(
         folder_id__in=allowed
     )
@@ -78,6 +82,10 @@ def hidden_for_restricted(dossier_id: int, folder_ids: set[int]) -> Q:
         | Q(action__in=TASK_DOCUMENT_ACTIONS)
         & (
             Q(object_type="assignments.task", object_id__in=_keys(foreign_documents, "task_id"))
+            | Q(
+                object_type="assignments.task",
+                object_id__in=_keys(foreign_proofs, "approval__task_id"),
+            )
             | Q(
                 object_type="assignments.step",
                 object_id__in=_keys(foreign_documents.filter(step__isnull=False), "step_id"),

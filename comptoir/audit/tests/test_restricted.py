@@ -13,7 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from comptoir.accounts.actions import user_create
-from comptoir.assignments.actions_approval import approval_task_create
+from comptoir.assignments.actions_approval import (
+    approval_approve,
+    approval_document_open,
+    approval_task_create,
+)
+from comptoir.assignments.models import TaskDocument
 from comptoir.audit.access import events_visible, events_visible_across
 from comptoir.audit.actions import Actor
 from comptoir.documents.actions import document_rename, document_upload, folder_create
@@ -72,13 +77,16 @@ def world(db, django_capture_on_commit_callbacks):
         share_link_create(
             actor=actor, access=access, documents=[shown], recipients=["notaire@visible.test"]
         )
-        approval_task_create(
+        task = approval_task_create(
             actor=actor,
             access=access,
             title="Comptes cachés",
             assignees=[owner],
             documents=[hidden],
         )
+        for link in TaskDocument.objects.filter(task=task):
+            approval_document_open(actor=actor, access=access, task_document=link)
+        approval_approve(actor=actor, access=access, task=task)
     hidden.refresh_from_db()
     return {
         "owner": owner,
@@ -111,6 +119,8 @@ def test_the_owner_sees_everything_the_restricted_reader_does_not(world):
         "folder.created",
         "share_link.created",
         "task.created",
+        "task.document_opened",
+        "task.approved",
     }
 
 
@@ -156,3 +166,15 @@ def test_the_csv_and_xlsx_exports_leave_them_out(world):
         if cell.value is not None
     ]
     assert_nothing_hidden("\n".join(cells), world)
+
+
+def test_a_decision_about_a_purged_document_stays_hidden(world):
+    from comptoir.audit.models import AuditEvent
+    from comptoir.documents.models import Document
+
+    # The proofs of the decision outlive the document (trash purged): still not shown.
+    TaskDocument.objects.filter(document=world["hidden"]).delete()
+    Document.objects.filter(pk=world["hidden"].pk).update(folder=None)
+    reader_access = dossier_access_for(world["reader"], world["dossier"].slug)
+    approved = AuditEvent.objects.get(action="task.approved")
+    assert not events_visible(reader_access).filter(pk=approved.pk).exists()
