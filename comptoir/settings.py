@@ -359,8 +359,12 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # every subdomain: the operator opts in with SECURE_HSTS_PRELOAD=true; not a default.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-if env_bool("TRUST_PROXY_HEADERS", False):
-    # Only behind a reverse proxy that sets X-Forwarded-Proto itself.
+# Behind reverse proxies that set X-Forwarded-Proto and append to X-Forwarded-For themselves:
+# how many of them there are tells which X-Forwarded-For address is the client's
+# (`core/clientip.py`); without TRUST_PROXY_HEADERS the headers are ignored.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+TRUSTED_PROXY_COUNT = max(env_int("TRUSTED_PROXY_COUNT", 1), 1)
+if TRUST_PROXY_HEADERS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 

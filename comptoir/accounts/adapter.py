@@ -6,15 +6,25 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from comptoir.core.clientip import client_ip
 from comptoir.dossiers.access import dossiers_for_user
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client's address as `core/clientip.py` reads it: allauth's rate limits (ten
+        wrong passwords per address) and sessions must not see the proxy as everyone."""
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """The dossier last opened, if the person still has access to it; else the home.
 

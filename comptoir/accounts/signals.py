@@ -21,6 +21,7 @@ from django.contrib.auth import signals as auth_signals
 from django.db import transaction
 
 from comptoir.audit.actions import Actor, record
+from comptoir.core.clientip import client_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -42,7 +43,7 @@ def actor_for(request: HttpRequest | None, user: User | None) -> Actor:
     else:  # a bare request (the test client's logout): no middleware ran on it
         actor = Actor(
             user=None,
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
     return dataclasses.replace(actor, user=user)

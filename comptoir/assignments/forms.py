@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import PLANNED_MAX, PLANNED_MIN, BoundedDateField
 from comptoir.documents.models import Folder
 
 from .actions import COMMENT_MAX_LENGTH, MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH, StepSpec
@@ -37,7 +38,9 @@ class UploadTaskForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    due_date = forms.DateField(label=_("Échéance"), required=False, widget=DateInput())
+    due_date = BoundedDateField(
+        label=_("Échéance"), required=False, min_value=PLANNED_MIN, max_value=PLANNED_MAX
+    )
     assignees = PeopleField(
         label=_("Destinataires"),
         queryset=None,  # type: ignore[arg-type]
@@ -61,7 +64,9 @@ class StepForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    due_date = forms.DateField(label=_("Échéance"), required=False, widget=DateInput())
+    due_date = BoundedDateField(
+        label=_("Échéance"), required=False, min_value=PLANNED_MIN, max_value=PLANNED_MAX
+    )
     folder = forms.ModelChoiceField(
         label=_("Classeur de destination"),
         queryset=Folder.objects.none(),

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import PLANNED_MAX, PLANNED_MIN, BoundedDateField
 from comptoir.documents.models import Document, Folder
 
 from .actions_approval import COMMENT_MAX_LENGTH, MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -55,7 +56,9 @@ class ApprovalTaskForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    due_date = forms.DateField(label=_("Échéance"), required=False, widget=DateInput())
+    due_date = BoundedDateField(
+        label=_("Échéance"), required=False, min_value=PLANNED_MIN, max_value=PLANNED_MAX
+    )
     assignees = PeopleField(
         label=_("Qui doit approuver"),
         queryset=None,  # type: ignore[arg-type]

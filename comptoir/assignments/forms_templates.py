@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import PLANNED_MAX, PLANNED_MIN, BoundedDateField
 from comptoir.dossiers.models import Dossier
 
 from .actions import MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -129,7 +130,9 @@ class ScheduleForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("Fréquence"), choices=Frequency.choices, initial=Frequency.MONTHLY
     )
-    first_run_on = forms.DateField(
+    first_run_on = BoundedDateField(
+        min_value=PLANNED_MIN,
+        max_value=PLANNED_MAX,
         label=_("Premier envoi"),
         widget=DateInput(),
         help_text=_(

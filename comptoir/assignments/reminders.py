@@ -40,21 +40,33 @@ def _at(day: datetime.date) -> datetime.datetime:
     )
 
 
+def _shifted(day: datetime.date, days: int) -> datetime.date | None:
+    """`day` moved by `days`, or None past the calendar's ends (a due date stored as
+    9999-12-31 before forms bounded it has no "every N days" after it)."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def _slots_from(task: Task, day: datetime.date) -> Iterator[datetime.datetime]:
-    """The rules' slots in order; the "every N days" ones start near `day` (endless)."""
+    """The rules' slots in order; the "every N days" ones start near `day` (endless, up to
+    the calendar's last day)."""
     due = task.due_date
     if due is None:
         return
     if task.remind_days_before:
-        yield _at(due - datetime.timedelta(days=task.remind_days_before))
+        before = _shifted(due, -task.remind_days_before)
+        if before is not None:
+            yield _at(before)
     if task.remind_on_due_date:
         yield _at(due)
     if task.remind_every_days:
         every = task.remind_every_days
         # Jump straight to the period around `day` (a task due years ago loops no years).
         k = max(1, (day - due).days // every)
-        while True:
-            yield _at(due + datetime.timedelta(days=k * every))
+        while (later := _shifted(due, k * every)) is not None:
+            yield _at(later)
             k += 1
 
 

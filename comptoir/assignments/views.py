@@ -27,7 +27,7 @@ from comptoir.audit.actions import Actor
 from comptoir.audit.models import AuditEvent
 from comptoir.core.converters import parse_id
 from comptoir.documents.access import documents_visible, folders_visible
-from comptoir.documents.uploads import CheckedUploadHandler, size_limit_message
+from comptoir.documents.uploads import CheckedUploadHandler, body_unreadable, size_limit_message
 from comptoir.dossiers.access import DossierAccess, dossier_view
 from comptoir.dossiers.permissions import Permission
 from comptoir.dossiers.views_dossier import dossier_context
@@ -404,6 +404,9 @@ def _require_either(access: DossierAccess) -> None:
 @require_POST
 def task_upload(request: HttpRequest, access: DossierAccess, pk: int) -> HttpResponse:
     request.upload_handlers = [CheckedUploadHandler(request)]
+    if unreadable := body_unreadable(request):
+        messages.error(request, unreadable)
+        return redirect(_upload_task(access, pk).get_absolute_url())
     return _task_upload_read(request, access, pk)
 
 

@@ -27,6 +27,7 @@ from comptoir.documents.uploads import (
     CheckedUploadHandler,
     ReceivedFile,
     UploadRefused,
+    body_unreadable,
     file_receive,
     size_limit_message,
 )
@@ -101,6 +102,9 @@ def approval_create(request: HttpRequest, access: DossierAccess) -> HttpResponse
             messages.error(request, size_limit_message())
             return redirect("assignments:approval_create", access.dossier.slug)
         request.upload_handlers = [CheckedUploadHandler(request)]
+        if unreadable := body_unreadable(request):
+            messages.error(request, unreadable)
+            return redirect("assignments:approval_create", access.dossier.slug)
     return _approval_create(request, access)
 
 

@@ -9,6 +9,8 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from comptoir.core.clientip import client_ip
+
 from .chain import chain_key, details_normalise, event_hash, ip_normalise
 from .models import AuditChain, AuditEvent
 
@@ -32,7 +34,7 @@ class Actor:
         user = request.user if request.user.is_authenticated else None
         return cls(
             user=user,  # type: ignore[arg-type]
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
 

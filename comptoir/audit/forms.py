@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
+from comptoir.core.forms import BoundedDateField
 from comptoir.dossiers.models import Dossier
 
 from .labels import action_choices, object_choices
@@ -81,7 +82,7 @@ class EventFilterForm(forms.Form):
             objects.append((object_type, object_type))
         self.fields["object"] = forms.ChoiceField(label=_("Objet"), required=False, choices=objects)
         for name, label in (("from", _("Du")), ("to", _("Au"))):
-            self.fields[name] = forms.DateField(
+            self.fields[name] = BoundedDateField(
                 label=label,
                 required=False,
                 input_formats=["%Y-%m-%d"],

@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import BoundedDateField
+
 from .search import KIND_CHOICES
 
 # Outside these years a date is a typo, and near year 1 or 9999 it would not even convert
@@ -17,8 +19,8 @@ MIN_YEAR = 1900
 MAX_YEAR = 2999
 
 
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
+def _date_field(label: Any) -> BoundedDateField:
+    return BoundedDateField(
         label=label,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -11,7 +11,7 @@ import io
 import logging
 import uuid
 import warnings
-from typing import IO
+from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 THUMBNAIL_BOX = (160, 160)
 PREVIEW_BOX = (1000, 1400)
+# A page's size is the file's to choose (a 331-byte PDF may declare 300 x 50,000 points):
+# every render is bounded like an image is.
+MAX_RENDER_PIXELS = MAX_IMAGE_PIXELS
+MAX_RENDER_SCALE = 3
 MAX_TEXT_PAGES = 300
 MAX_TEXT_CHARS = 1_000_000
 
@@ -50,12 +54,25 @@ def pdf_text_and_first_page(file: IO[bytes]) -> tuple[str, Image.Image | None]:
         image = None
         if len(pdf):
             page = pdf[0]
-            width = page.get_width() or 1
-            image = page.render(scale=min(PREVIEW_BOX[0] / width, 3)).to_pil()
+            image = pdf_page_render(page, PREVIEW_BOX)
             page.close()
         return "\n".join(parts)[:MAX_TEXT_CHARS], image
     finally:
         pdf.close()
+
+
+def pdf_render_scale(width: float, height: float, box: tuple[int, int]) -> float:
+    """The scale that fits a page of width x height points in `box`, from both sides, never
+    above MAX_RENDER_SCALE nor past MAX_RENDER_PIXELS."""
+    width, height = max(width, 1.0), max(height, 1.0)
+    scale = min(box[0] / width, box[1] / height, MAX_RENDER_SCALE)
+    return min(scale, (MAX_RENDER_PIXELS / (width * height)) ** 0.5)
+
+
+def pdf_page_render(page: Any, box: tuple[int, int]) -> Image.Image:
+    """One page as an image that fits `box`: every render of a PDF page goes through here."""
+    width, height = page.get_size()
+    return page.render(scale=pdf_render_scale(width, height, box)).to_pil()  # type: ignore[no-any-return]
 
 
 def image_open(file: IO[bytes]) -> Image.Image:

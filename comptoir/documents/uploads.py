@@ -19,7 +19,8 @@ import magic
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
-from django.http import HttpRequest
+from django.http import HttpRequest, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -133,6 +134,19 @@ def file_receive(uploaded: UploadedFile) -> ReceivedFile:
         sha256=digest,
         mime_type=mime_type,
     )
+
+
+def body_unreadable(request: HttpRequest) -> str | None:
+    """Parse the multipart body now (with the handlers already set): the refusal to show
+    when Django cannot (a file name of 1,000 characters passes its header limit), else None.
+    Read before the CSRF check, which would otherwise meet the error and answer a bare 400."""
+    try:
+        request.POST  # noqa: B018 - reading it parses the body
+    except MultiPartParserError:
+        return _("Envoi illisible : le nom du fichier est peut-être trop long. Renommez-le.")
+    except UnreadablePostError:
+        return _("L'envoi a été interrompu : réessayez.")
+    return None
 
 
 def size_limit_message() -> str:

@@ -39,7 +39,13 @@ from .access import (
 )
 from .forms import FolderForm, RenameForm
 from .models import Document, Folder
-from .uploads import CheckedUploadHandler, UploadRefused, file_receive, size_limit_message
+from .uploads import (
+    CheckedUploadHandler,
+    UploadRefused,
+    body_unreadable,
+    file_receive,
+    size_limit_message,
+)
 
 PAGE_SIZE = 50
 # A request may carry this many files (the no-JavaScript form); the script sends one each.
@@ -186,6 +192,8 @@ def document_upload(request: HttpRequest, access: DossierAccess) -> HttpResponse
     ):
         return _upload_refusal(request, access, size_limit_message(), 413)
     request.upload_handlers = [CheckedUploadHandler(request)]
+    if unreadable := body_unreadable(request):
+        return _upload_refusal(request, access, unreadable, 400)
     return _document_upload_read(request, access)
 
 
@@ -379,6 +387,9 @@ def document_version_add(request: HttpRequest, access: DossierAccess, pk: int) -
         messages.error(request, size_limit_message())
         return redirect("documents:document_detail", slug=access.dossier.slug, pk=pk)
     request.upload_handlers = [CheckedUploadHandler(request)]
+    if unreadable := body_unreadable(request):
+        messages.error(request, unreadable)
+        return redirect("documents:document_detail", slug=access.dossier.slug, pk=pk)
     return _document_version_add_read(request, access, document)
 
 

@@ -239,3 +239,14 @@ def access_firm_invitation(member: FirmMember, pk: int) -> Invitation:
     if invitation is None:
         raise Http404
     return invitation
+
+
+def invitation_addressed_to(user: User, invitation: Invitation) -> bool:
+    """Whether the invited address is one of the account's (its login or another address
+    it added): only such an account may accept the invitation."""
+    from allauth.account.models import EmailAddress
+
+    email = invitation.email.strip()
+    if user.email.strip().lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email).exists()

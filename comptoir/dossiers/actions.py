@@ -21,7 +21,7 @@ from comptoir.audit.actions import Actor, record
 from comptoir.core.exceptions import ActionRefused
 from comptoir.core.mail import email_send
 
-from .access import DossierAccess
+from .access import DossierAccess, invitation_addressed_to
 from .models import (
     INVITATION_VALIDITY,
     Dossier,
@@ -485,6 +485,15 @@ def invitation_accept(*, actor: Actor, token: str) -> Invitation:
         )
     if invitation.dossier is not None and invitation.dossier.deleted_at is not None:
         raise ActionRefused(_("Ce dossier n'existe plus."))
+    if not invitation_addressed_to(user, invitation):
+        # A link forwarded, or opened while logged in as someone else, gives nothing.
+        raise ActionRefused(
+            _(
+                "Cette invitation a été envoyée à %(email)s : connectez-vous avec ce compte "
+                "pour l'accepter, ou demandez une invitation pour votre adresse."
+            )
+            % {"email": invitation.email}
+        )
     try:
         with transaction.atomic():
             if invitation.dossier is not None:

@@ -36,6 +36,7 @@ from .access import (
     access_invitation,
     access_membership,
     dossier_view,
+    invitation_addressed_to,
 )
 from .forms import AccountantAccessForm, InvitationForm, InvitationSignupForm
 from .models import Firm, FirmAccess, FirmMember, Invitation, Membership, Profile
@@ -369,7 +370,7 @@ def _link_page(request: HttpRequest, token: str, invitation: Invitation | None) 
         if user.is_authenticated:
             has_access = _has_access_already(user, invitation)
             context.update(
-                email_differs=user.email.lower() != invitation.email.lower(),  # type: ignore[union-attr]
+                email_differs=not invitation_addressed_to(user, invitation),  # type: ignore[arg-type]
                 has_access=has_access,
                 landing_url=_landing_url(invitation) if has_access else "",
             )

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import PLANNED_MAX, PLANNED_MIN, BoundedDateField
+
 from .actions import (
     MAX_DOWNLOADS_LIMIT,
     MAX_EXPIRY_DAYS,
@@ -52,7 +54,9 @@ class ShareLinkForm(forms.Form):
         help_text=_("Joint à l'e-mail et affiché sur la page du lien."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    expires_on = forms.DateField(
+    expires_on = BoundedDateField(
+        min_value=PLANNED_MIN,
+        max_value=PLANNED_MAX,
         label=_("Valable jusqu'au"),
         required=False,
         help_text=_("Inclus. Laissez vide pour un lien sans date d'expiration."),

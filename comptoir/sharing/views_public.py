@@ -15,7 +15,6 @@ other origin is still refused.
 from __future__ import annotations
 
 import functools
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +29,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comptoir.core.clientip import client_ip
 from comptoir.documents import responses
 
 from . import actions
@@ -73,17 +73,9 @@ def link_page(view: View) -> View:
     return csrf_exempt(_link_csrf_protect(wrapper))  # type: ignore[no-any-return]
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    value = request.META.get("REMOTE_ADDR") or ""
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
-
-
 def _actor(request: HttpRequest, link: ShareLink) -> actions.Actor:
     return actions.link_actor(
-        link, ip=_client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
+        link, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
     )
 
 

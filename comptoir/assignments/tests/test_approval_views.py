@@ -236,3 +236,22 @@ def test_the_page_costs_the_same_whatever_the_number_of_documents(
             owner.get(task.get_absolute_url())
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_due_date_at_the_calendars_ends_is_a_form_error(office):
+    doc = add_document(office, "bilan.pdf")
+    client = client_for(office["users"]["accountant"])
+    for day in ("0001-01-01", "9999-12-31"):
+        answer = client.post(
+            url("approval_create", office),
+            {
+                "title": "Comptes 2025",
+                "documents": [doc.pk],
+                "assignees": [office["users"]["owner"].pk],
+                "due_date": day,
+                "send": "1",
+            },
+        )
+        assert answer.status_code == 200
+        assert "entre 2000 et 2999" in answer.content.decode()
+    assert not Task.objects.filter(title="Comptes 2025").exists()

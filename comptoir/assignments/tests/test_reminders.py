@@ -479,3 +479,15 @@ def test_the_include_summarises_the_reminders(office):
     assert "la tâche n'a pas d'échéance" in unescape(
         render_to_string("assignments/_reminders.html", {"task": no_due})
     )
+
+
+@pytest.mark.parametrize("due", [datetime.date.max, datetime.date.min])
+def test_a_due_date_stored_at_the_calendars_ends_does_not_break_the_page(office, due):
+    # Stored before forms bounded due dates: the plan stops at the calendar's end.
+    task = new_task(office, due=timezone.localdate() + datetime.timedelta(days=10))
+    Task.objects.filter(pk=task.pk).update(due_date=due)
+    task.refresh_from_db()
+    reminder_schedule(task)
+    response = client_for(office["users"]["accountant"]).get(page_url(office, task))
+    assert response.status_code == 200
+    task_reminders_send_due(now=timezone.now())

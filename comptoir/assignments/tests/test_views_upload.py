@@ -295,3 +295,46 @@ def test_task_pages_lead_to_reminders_templates_and_schedules(office):
     listing = worker.get(url("task_list", office)).content.decode()
     assert schedules_url not in listing
     assert templates_url not in listing
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_due_date_at_the_calendars_ends_is_a_form_error(office, day):
+    accountant = client_for(office["users"]["accountant"])
+    data = {
+        "title": "Bornes",
+        "due_date": day,
+        "assignees": [office["users"]["owner"].pk],
+        "steps-TOTAL_FORMS": "1",
+        "steps-INITIAL_FORMS": "0",
+        "steps-0-title": "Relevés",
+        "steps-0-due_date": day,
+    }
+    answer = accountant.post(url("task_create", office), data)
+    assert answer.status_code == 200
+    assert "entre 2000 et 2999" in answer.content.decode()
+    assert not Task.objects.exists()
+    task = make_task(office, steps=())
+    answer = accountant.post(url("step_add", office, task.pk), {"title": "Caisse", "due_date": day})
+    assert answer.status_code in {200, 302}
+    assert not Step.objects.filter(task=task).exists()
+
+
+def test_a_file_name_of_1000_characters_is_a_message_on_every_upload_form(office):
+    from comptoir.documents.tests.test_uploads import BOUNDARY, multipart
+    from comptoir.testing.files import pdf_bytes
+
+    task = make_task(office, steps=())
+    body = multipart([("a" * 996 + ".pdf", pdf_bytes())])
+    for who, target in (
+        ("owner", url("task_upload", office, task.pk)),
+        ("accountant", url("approval_create", office)),
+    ):
+        client = client_for(office["users"][who])
+        answer = client.generic(
+            "POST", target, body, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+        )
+        assert answer.status_code == 302, target
+        page = client.get(answer["Location"]).content.decode()
+        assert "trop long" in page, target
+    assert not Document.objects.exists()
+    assert Task.objects.count() == 1

@@ -228,3 +228,51 @@ def test_a_purge_rolled_back_keeps_the_bytes(office):
         purge_then_fail()
     assert Document.objects.filter(pk=pk).exists()
     assert path.exists()
+
+
+def tall_pdf(width: int, height: int) -> bytes:
+    """A one-page PDF of a few hundred bytes declaring a huge page (a render bomb)."""
+    body = f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] >>"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, obj in enumerate([*objects, body], start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    trailer = f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    return out + trailer.encode()
+
+
+@pytest.mark.parametrize("size", [(300, 50000), (50000, 300), (14400, 14400)])
+def test_a_pdf_page_of_any_size_renders_within_the_pixel_bound(office, monkeypatch, size):
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from comptoir.documents.uploads import MAX_IMAGE_PIXELS
+
+    rendered: list[tuple[float, float]] = []
+    original = pdfium.PdfPage.render
+
+    def bounded_render(page, scale=1, **kwargs):
+        width, height = page.get_size()
+        rendered.append((width * scale, height * scale))
+        # Refused before any memory is taken: today's scale would need gigabytes.
+        assert width * scale * height * scale <= MAX_IMAGE_PIXELS
+        return original(page, scale=scale, **kwargs)
+
+    monkeypatch.setattr(pdfium.PdfPage, "render", bounded_render)
+    data = tall_pdf(*size)
+    assert len(data) < 400
+    document = upload(office, "bombe.pdf", data)
+    document_process(document_id=document.pk)
+    document.refresh_from_db()
+    assert document.processed_at is not None
+    assert rendered
+    assert document.preview
+    assert document.thumbnail
+    with Image.open(Path(settings.MEDIA_ROOT, document.preview)) as preview:
+        assert preview.width <= 1000
+        assert preview.height <= 1400

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from comptoir.audit.models import AuditEvent
@@ -349,3 +350,36 @@ def test_an_interrupted_upload_leaves_no_document_and_no_file(live_server, offic
     assert Document.objects.count() == 1
     assert len(stored_files()) == 1
     assert temp_files() == []
+
+
+def test_a_file_name_of_1000_characters_gets_the_uploaders_json_error(owner_client, office):
+    # Django's multipart parser refuses a part header that long (MultiPartParserError):
+    # the uploader's JSON error, not a bare "Bad Request (400)" page.
+    response = post_files(owner_client, office, [("a" * 996 + ".pdf", pdf_bytes())])
+    assert response.status_code == 400
+    assert "trop long" in response.json()["error"]
+    assert Document.objects.count() == 0
+    assert temp_files() == []
+    # Without JavaScript: back to the page with the message.
+    response = post_files(owner_client, office, [("a" * 996 + ".pdf", pdf_bytes())], json=False)
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("trop long" in m for m in shown)
+
+
+def test_a_new_version_named_with_1000_characters_gets_a_message(owner_client, office):
+    from comptoir.documents.models import DocumentVersion
+
+    assert post_files(owner_client, office, [("a.pdf", pdf_bytes())]).status_code == 201
+    document = Document.objects.get()
+    body = multipart([("b" * 996 + ".pdf", pdf_bytes())]).replace(b'name="files"', b'name="file"')
+    response = owner_client.generic(
+        "POST",
+        reverse("documents:document_version_add", args=[office["dossier"].slug, document.pk]),
+        body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("trop long" in m for m in shown)
+    assert DocumentVersion.objects.filter(document=document).count() == 1

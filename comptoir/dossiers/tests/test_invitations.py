@@ -308,7 +308,7 @@ def test_signup_with_an_address_that_has_an_account_sends_to_login(
     assert Invitation.objects.get().state == "pending"
 
 
-def test_accepting_with_another_address_is_allowed_and_says_so(
+def test_another_account_cannot_accept_and_is_told_whose_invitation_it_is(
     owner, django_capture_on_commit_callbacks
 ):
     invite(
@@ -318,13 +318,24 @@ def test_accepting_with_another_address_is_allowed_and_says_so(
         email="pro@cabinet.test",
     )
     token = token_of(mail.outbox[0])
-    personal = UserFactory(email="perso@exemple.test")
-    client = client_for(personal)
+    other = UserFactory(email="perso@exemple.test")
+    client = client_for(other)
     page = client.get(f"/invitations/{token}/").content.decode()
     assert "envoyée à pro@cabinet.test" in page
     assert "perso@exemple.test" in page
+    assert "Déconnectez-vous" in page
+    assert "Accepter l&#x27;invitation" not in page
+    assert 'action="/accounts/logout/"' in page
+    response = client.post(f"/invitations/{token}/", follow=True)
+    assert "connectez-vous avec ce compte" in response.content.decode()
+    assert not Membership.objects.filter(dossier=owner.dossier, user=other).exists()
+    assert Invitation.objects.get().state == "pending"
+    assert not audit("invitation.accepted").exists()
+    # The invited address, added to an account as a second address, is that account's.
+    EmailAddress.objects.create(user=other, email="Pro@Cabinet.test", verified=False)
     assert client.post(f"/invitations/{token}/").status_code == 302
-    assert Membership.objects.filter(dossier=owner.dossier, user=personal).exists()
+    assert Membership.objects.filter(dossier=owner.dossier, user=other).exists()
+    assert EmailAddress.objects.get(user=other, email="Pro@Cabinet.test").verified
 
 
 def test_accepting_verifies_the_invited_address_of_the_account(
@@ -340,7 +351,7 @@ def test_accepting_verifies_the_invited_address_of_the_account(
 def test_a_link_is_single_use(owner, django_capture_on_commit_callbacks):
     invite(client_for(owner.user), owner.dossier, django_capture_on_commit_callbacks)
     token = token_of(mail.outbox[0])
-    first = UserFactory()
+    first = UserFactory(email="nouvelle@exemple.test")
     assert client_for(first).post(f"/invitations/{token}/").status_code == 302
     second = UserFactory()
     client = client_for(second)

@@ -401,3 +401,44 @@ def test_the_token_never_reaches_the_logs(office, caplog):
     for record in caplog.records:
         assert token not in record.getMessage()
         assert "z" * 43 not in record.getMessage()
+
+
+def through_proxy(client_address: str, forged: str = ""):
+    """A visitor as nginx forwards it: from the proxy, the client's address appended."""
+    forwarded = ", ".join(part for part in (forged, client_address) if part)
+    return client_for(None, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_trusted_proxies_the_throttle_and_the_log_see_each_client(office, settings):
+    settings.TRUST_PROXY_HEADERS = True
+    settings.TRUSTED_PROXY_COUNT = 1
+    tokens = [make_link(office, password=PASSWORD)[1] for _ in range(5)]
+    for n in range(10):
+        older(120)
+        # A forged header from the client is to the left of what nginx appends: ignored.
+        through_proxy("198.51.100.66", forged=f"192.0.2.{n}").post(
+            page(tokens[n % 5]), {"password": f"faux-{n}-xyz"}
+        )
+    older(120)
+    _fresh, fresh_token = make_link(office, password=PASSWORD)
+    assert (
+        through_proxy("198.51.100.66").post(page(fresh_token), {"password": PASSWORD}).status_code
+        == 429
+    )
+    # Someone else behind the same proxy is not locked out.
+    assert (
+        through_proxy("203.0.113.77").post(page(fresh_token), {"password": PASSWORD}).status_code
+        == 302
+    )
+    failed = ShareLinkAccess.objects.filter(kind=AccessKind.PASSWORD_FAILED)
+    assert set(failed.values_list("ip", flat=True)) == {"198.51.100.66"}
+    events = AuditEvent.objects.filter(action="share_link.password_failed")
+    assert set(events.values_list("ip", flat=True)) == {"198.51.100.66"}
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(office, settings):
+    settings.TRUST_PROXY_HEADERS = False
+    _link, token = make_link(office, password=PASSWORD)
+    through_proxy("198.51.100.66").post(page(token), {"password": "faux-xyz"})
+    failed = ShareLinkAccess.objects.get(kind=AccessKind.PASSWORD_FAILED)
+    assert failed.ip == "127.0.0.1"

@@ -125,6 +125,7 @@ def test_creating_shows_the_link_once_and_emails_the_recipients(
         ({"recipients": "a@b.test " * 2000}, "au plus"),
         ({"expires_on": "2001-01-01"}, "dans le futur"),
         ({"expires_on": "31/02/2030"}, "date valide"),
+        ({"expires_on": "9999-12-31"}, "entre 2000 et 2999"),
         ({"password": "court"}, "au moins 8"),
         ({"max_downloads": "zéro"}, "nombre entier"),
         ({"max_downloads": "0"}, "supérieure ou égale à 1"),

@@ -32,6 +32,9 @@ def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[s
         "--no-control-socket",
         "--access-logfile",
         "-",
+        # Share-link tokens are masked in the access log like in Django's own logs.
+        "--logger-class",
+        "comptoir.sharing.logs.AccessLogger",
         # X-Forwarded-* is trusted only from the proxy on this machine unless told otherwise.
         "--forwarded-allow-ips",
         os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
