@@ -96,3 +96,20 @@ def make_invoice(office, *, customer=None, lines=None, issue=False, who="owner",
 @pytest.fixture
 def seller(office):
     return seller_setup(office)
+
+
+def tenancy_objects(owner, dossier):
+    """An issued invoice, a draft quote, a customer and a product of `dossier`, for the
+    tenancy test's world (dossiers/tests/test_tenancy.py)."""
+    from comptoir.dossiers.access import dossier_access_for
+
+    from ..actions_quotes import quote_create
+
+    access = dossier_access_for(owner, dossier.slug)
+    who = {"actor": Actor(user=owner), "access": access}
+    customer = customer_create(**who, name="Client Tenancy", siren="552100554")
+    product = product_create(**who, name="Conseil", unit_price=Decimal("80.00"))
+    invoice = invoice_create(**who, customer=customer, lines=[line()])
+    invoice = invoice_issue(**who, invoice=invoice)
+    quote = quote_create(**who, customer=customer, lines=[line()])
+    return {"invoice": invoice, "quote": quote, "customer": customer, "product": product}
