@@ -19,6 +19,7 @@ from comptoir.audit.actions import Actor
 from comptoir.core.models import InstanceMarker
 from comptoir.demo_approvals import demo_approvals_load
 from comptoir.demo_documents import demo_pdf
+from comptoir.demo_invoicing import demo_invoicing_load
 from comptoir.demo_tasks import demo_tasks_load
 from comptoir.demo_templates import demo_templates_load
 from comptoir.documents.actions import document_upload, document_version_add, documents_trash
@@ -104,6 +105,7 @@ def demo_load() -> bool:
     demo_tasks_load(users)
     demo_approvals_load(users)
     demo_templates_load(users)
+    demo_invoicing_load(users)
     return True
 
 

@@ -44,6 +44,7 @@ def dossier_context(access: DossierAccess, **extra: Any) -> dict[str, Any]:
         "can_work_tasks": access.has(Permission.TASK_WORK),
         "can_send_tasks": access.has(Permission.TASK_SEND),
         "can_view_audit": access.has(Permission.AUDIT_VIEW),
+        "can_view_invoices": access.has(Permission.INVOICE_VIEW),
         **extra,
     }
 

@@ -1,7 +1,7 @@
-"""URL patterns of the invoicing app."""
+"""URL patterns of the invoicing app: each views module owns its patterns."""
 
-from django.urls import URLPattern, URLResolver
+from . import views, views_parties, views_quotes
 
 app_name = "invoicing"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [*views.urlpatterns, *views_quotes.urlpatterns, *views_parties.urlpatterns]

@@ -220,6 +220,10 @@ class World:
     def access(self, who: str = "owner") -> DossierAccess:
         return dossier_access_for(self.user(who), self.dossier.slug)
 
+    def target_of(self, instance: models.Model) -> Target:
+        """The object an event names, taken before the action deletes it."""
+        return Target.of(instance)
+
     def begin(self) -> None:
         """From here on, events count: the action comes next."""
         self.began_after = AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0
@@ -1253,6 +1257,23 @@ TABLE: dict[str, Scenario | Exemption] = {
     "audit.actions_export.scope_across": Exemption(HELPER + " (what an export across covers)"),
     "audit.actions_export.scope_of_export": Exemption(HELPER + " (what an export row covers)"),
 }
+
+
+def _invoicing_entries() -> dict[str, Scenario | Exemption]:
+    """The invoicing app keeps its scenarios next to its tests (its own fixtures)."""
+    from comptoir.invoicing.tests.audit_scenarios import EXEMPTIONS, SCENARIOS
+
+    def wrap(run: Callable[[World], tuple[Actor, Any, Any]]) -> Run:
+        return lambda w: Expect(*run(w))
+
+    entries: dict[str, Scenario | Exemption] = {
+        key: scenario(wrap(run), *codes) for key, (run, codes) in SCENARIOS.items()
+    }
+    entries.update({key: Exemption(reason) for key, reason in EXEMPTIONS.items()})
+    return entries
+
+
+TABLE.update(_invoicing_entries())
 
 
 # --- The tests ----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from comptoir.dossiers.models import (
     token_digest,
 )
 from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
+from comptoir.invoicing.tests.conftest import tenancy_objects
 from comptoir.sharing.actions import share_link_create
 from comptoir.testing.files import pdf_bytes
 
@@ -119,6 +120,10 @@ PK_OWNERS = {
     "approvals": "approval_task",
     "steps": "step",
     "schedules": "schedule",
+    "invoices": "invoice",
+    "quotes": "quote",
+    "customers": "customer",
+    "products": "product",
 }
 
 ROLES = ["owner", "admin", "accountant_firm", "accountant_member", "user", "readonly", "custom"]
@@ -217,6 +222,7 @@ def world(db):
         "trashed_document": trashed,
         "folder": folder,
         "share_link": share_link,
+        **tenancy_objects(owner, dossier),
     }
     return {"dossier": dossier, "users": users, "outsider": outsider, "objects": objects}
 

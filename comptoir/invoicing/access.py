@@ -1,0 +1,43 @@
+"""Permission-checked fetches of invoicing objects: the view has checked INVOICE_VIEW or
+INVOICE_EDIT (`dossier_view`); anything outside the dossier answers 404, the same as
+for what does not exist."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from comptoir.dossiers.access import DossierAccess
+
+from .models import Customer, Invoice, Product, Quote
+
+
+def access_invoice(access: DossierAccess, pk: int) -> Invoice:
+    found = (
+        Invoice.objects.select_related("customer", "credited_invoice", "quote")
+        .filter(dossier=access.dossier, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_quote(access: DossierAccess, pk: int) -> Quote:
+    found = Quote.objects.select_related("customer").filter(dossier=access.dossier, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_customer(access: DossierAccess, pk: int) -> Customer:
+    found = Customer.objects.filter(dossier=access.dossier, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_product(access: DossierAccess, pk: int) -> Product:
+    found = Product.objects.filter(dossier=access.dossier, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
