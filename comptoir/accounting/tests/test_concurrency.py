@@ -43,9 +43,8 @@ def collector(office, who: str):
 def assert_each_entry_in_one_batch_numbered_without_gap(dossier) -> None:
     assert not Entry.objects.filter(dossier=dossier, batch__isnull=True).exists()
     for journal in ("VE", "BQ"):
-        numbers = sorted(
-            Entry.objects.filter(dossier=dossier, journal=journal).values_list("number", flat=True)
-        )
+        found = Entry.objects.filter(dossier=dossier, journal=journal)
+        numbers = sorted(n or 0 for n in found.values_list("number", flat=True))
         assert numbers == list(range(1, len(numbers) + 1))
     counted = sum(b.entries_count for b in Batch.objects.filter(dossier=dossier))
     assert counted == Entry.objects.filter(dossier=dossier).count()
