@@ -205,9 +205,13 @@ def phase_baseline(batch_id: int, path: str) -> dict[str, Any]:
     django_setup()
     import csv
 
+    from django.utils import timezone
+
     from comptoir.accounting import exports
+    from comptoir.accounting.models import Batch
 
     started = time.perf_counter()
+    valid = timezone.localtime(Batch.objects.get(pk=batch_id).created_at).date()
     rows = list(exports.lines_of_batch(batch_id))
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -217,7 +221,7 @@ def phase_baseline(batch_id: int, path: str) -> dict[str, Any]:
         for row in rows:
             (journal, year_end, number, date, account, account_label, auxiliary,
              auxiliary_label, piece_ref, piece_date, label, debit, credit, lettering,
-             lettered_on, batch_at, _created_at, _entry_id) = row  # fmt: skip
+             lettered_on, _batch_id, _entry_id) = row  # fmt: skip
             writer.writerow(
                 [
                     journal,
@@ -235,7 +239,7 @@ def phase_baseline(batch_id: int, path: str) -> dict[str, Any]:
                     f"{credit:.2f}".replace(".", ","),
                     lettering,
                     f"{lettered_on:%Y%m%d}" if lettered_on else "",
-                    f"{batch_at:%Y%m%d}",
+                    f"{valid:%Y%m%d}",
                     "",
                     "",
                 ]
