@@ -154,6 +154,21 @@ def batches_of(dossier: Dossier) -> QuerySet[Batch]:
     )
 
 
+def open_customer_lines(
+    *, dossier: Dossier, sources: Iterable[tuple[str, int]], prefix: str = "411"
+) -> list[EntryLine]:
+    """The customer (411) lines not yet lettered of the entries posted for these sources
+    (`(source, source_id)` as given to `entry_post`): what a settled invoice letters."""
+    wanted = Q(pk__in=[])
+    for source, source_id in sources:
+        wanted |= Q(entry__source=source, entry__source_id=source_id)
+    return list(
+        EntryLine.objects.filter(
+            wanted, dossier=dossier, account__startswith=prefix, lettering=""
+        ).order_by("entry_id", "position")
+    )
+
+
 def latest_batch(dossier: Dossier) -> Batch | None:
     """The batch that may be cancelled: the latest not cancelled."""
     return (

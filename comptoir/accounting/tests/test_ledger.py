@@ -251,3 +251,21 @@ def test_lettering_refusals(office, case, message):
         lines = lines[:1]
     with pytest.raises(ActionRefused, match=message), transaction.atomic():
         entry_lines_letter(dossier=dossier, lines=lines, on=DAY)
+
+
+def test_open_customer_lines_are_found_by_their_sources(office):
+    from ..selectors import open_customer_lines
+
+    dossier = office["dossier"]
+    invoice, paid = sale(dossier, on=DAY), payment(dossier, on=DAY)
+    sale(dossier, on=DAY)  # another invoice: not asked for
+    sources = [(invoice.source, invoice.source_id), (paid.source, paid.source_id)]
+    lines = open_customer_lines(dossier=dossier, sources=sources)
+    assert [(x.entry_id, x.account) for x in lines] == [
+        (invoice.pk, "411000"),
+        (paid.pk, "411000"),
+    ]
+    with transaction.atomic():
+        entry_lines_letter(dossier=dossier, lines=lines, on=DAY)
+    assert open_customer_lines(dossier=dossier, sources=sources) == []
+    assert open_customer_lines(dossier=office["other_dossier"], sources=sources) == []
