@@ -163,9 +163,9 @@ def open_customer_lines(
     for source, source_id in sources:
         wanted |= Q(entry__source=source, entry__source_id=source_id)
     return list(
-        EntryLine.objects.filter(
-            wanted, dossier=dossier, account__startswith=prefix, lettering=""
-        ).order_by("entry_id", "position")
+        EntryLine.objects.filter(wanted, dossier=dossier, account__startswith=prefix, lettering="")
+        .select_related("entry")
+        .order_by("entry_id", "position")
     )
 
 
