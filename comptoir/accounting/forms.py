@@ -14,6 +14,8 @@ from .models import Journal
 from .selectors import EntryFilters
 
 STATES = [("", _("Toutes")), ("pending", _("À collecter")), ("collected", _("Collectées"))]
+# An <input type="date"> takes ISO dates only, whatever the language of the page.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 ACCOUNT_PATTERN = r"^[0-9]{3}[0-9A-Za-z]{0,17}$"
 
 
@@ -22,10 +24,10 @@ class EntryFilterForm(forms.Form):
         label=_("Journal"), choices=[("", _("Tous")), *Journal.choices], required=False
     )
     date_from = forms.DateField(
-        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Du"), required=False, widget=DATE_INPUT
     )
     date_to = forms.DateField(
-        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Au"), required=False, widget=DATE_INPUT
     )
     account = forms.RegexField(
         label=_("Compte"),
@@ -47,7 +49,7 @@ class EntryFilterForm(forms.Form):
 class CollectForm(forms.Form):
     up_to = forms.DateField(
         label=_("Jusqu'au"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE_INPUT,
         help_text=_("Toutes les écritures pas encore collectées datées de ce jour ou avant."),
     )
 
