@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern, URLResolver
 
+from . import views
+
 app_name = "accounting"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*views.urlpatterns]

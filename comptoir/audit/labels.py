@@ -133,6 +133,12 @@ ACTION_LABELS: dict[str, StrOrPromise] = {
     "account.mfa_failed": _("Échec de la double authentification"),
     # The log itself
     "audit.exported": _("Journal exporté"),
+    # Comptabilité
+    "accounting.batch_collected": _("Lot d'écritures collecté"),
+    "accounting.batch_downloaded": _("Lot d'écritures téléchargé"),
+    "accounting.batch_cancelled": _("Lot d'écritures annulé"),
+    "accounting.ledger_exported": _("Écritures d'un exercice exportées"),
+    "accounting.chart_updated": _("Plan comptable modifié"),
 }
 
 
@@ -177,6 +183,9 @@ ACTION_DOMAINS: tuple[ActionDomain, ...] = (
     ),
     ActionDomain(_("Dossier"), (("dossier.", _("Tous les événements du dossier")),)),
     ActionDomain(_("Journal d'activité"), (("audit.", _("Tous les événements du journal")),)),
+    ActionDomain(
+        _("Comptabilité"), (("accounting.", _("Tous les événements de la comptabilité")),)
+    ),
     ActionDomain(_("Cabinet"), (("firm.", _("Tous les événements du cabinet")),), False),
     ActionDomain(
         _("Compte"),
@@ -208,6 +217,7 @@ OBJECT_LABELS: dict[str, StrOrPromise] = {
     "dossiers.firmaccess": _("Accès cabinet"),
     "dossiers.dossier": _("Dossier"),
     "audit.auditexport": _("Export du journal"),
+    "accounting.batch": _("Lot d'écritures"),
     # Outside any dossier.
     "dossiers.firm": _("Cabinet"),
     "accounts.user": _("Compte"),
@@ -337,6 +347,13 @@ DETAIL_LABELS: dict[str, StrOrPromise] = {
     "user_agent": _("navigateur"),
     "via": _("par"),
     "rows": _("lignes"),
+    "up_to": _("jusqu'au"),
+    "entries": _("écritures"),
+    "total": _("total"),
+    "format": _("format"),
+    "closing": _("clôture"),
+    "mapping": _("comptes par usage"),
+    "labels": _("libellés"),
     "id": _("identifiant"),
 }
 

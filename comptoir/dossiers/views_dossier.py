@@ -45,6 +45,8 @@ def dossier_context(access: DossierAccess, **extra: Any) -> dict[str, Any]:
         "can_send_tasks": access.has(Permission.TASK_SEND),
         "can_view_audit": access.has(Permission.AUDIT_VIEW),
         "can_view_invoices": access.has(Permission.INVOICE_VIEW),
+        "can_view_entries": access.has(Permission.INVOICE_VIEW),
+        "can_export": access.has(Permission.EXPORT),
         **extra,
     }
 

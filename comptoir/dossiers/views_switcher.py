@@ -63,14 +63,18 @@ def accountant_home(request: HttpRequest) -> HttpResponse:
     served = selectors.dossiers_served(user=request.user, query=query)  # type: ignore[arg-type]
     page = Paginator(served, PAGE_SIZE).get_page(request.GET.get("page"))
     # Open and overdue tasks of the dossiers on this page: one query for all of them.
+    from comptoir.accounting.selectors import pending_counts_by_dossier
     from comptoir.assignments.selectors import task_counts_by_dossier
 
     page.object_list = list(page.object_list)
     counts = task_counts_by_dossier([d.pk for d in page.object_list])
+    # Entries waiting for the next batch (lots d'écritures), one query for the page.
+    pending = pending_counts_by_dossier([d.pk for d in page.object_list])
     for dossier in page.object_list:
         found = counts.get(dossier.pk, {})
         dossier.open_tasks = found.get("open", 0)  # type: ignore[attr-defined]
         dossier.overdue_tasks = found.get("overdue", 0)  # type: ignore[attr-defined]
+        dossier.pending_entries = pending.get(dossier.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "dossiers/accountant_home.html",

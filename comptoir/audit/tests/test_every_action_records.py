@@ -1033,6 +1033,81 @@ def s_export_request(w: World) -> Expect:
     return Expect(w.actor("owner"), w.dossier, None)
 
 
+# --- Scenarios: accounting ---------------------------------------------------------------
+# Imported where used, as the log's exports are.
+
+
+def _accounting_batch(w: World) -> Any:
+    from comptoir.accounting.actions_batches import batch_collect
+    from comptoir.accounting.tests.factories import sale
+
+    sale(w.dossier, on=timezone.localdate())
+    return batch_collect(
+        actor=Actor(user=w.user("accountant")),
+        access=w.access("accountant"),
+        up_to=timezone.localdate(),
+    )
+
+
+def s_batch_collect(w: World) -> Expect:
+    from comptoir.accounting.actions_batches import batch_collect
+    from comptoir.accounting.tests.factories import sale
+
+    sale(w.dossier, on=timezone.localdate())
+    w.begin()
+    batch = batch_collect(
+        actor=w.actor("accountant"), access=w.access("accountant"), up_to=timezone.localdate()
+    )
+    return Expect(w.actor("accountant"), w.dossier, batch)
+
+
+def s_batch_cancel(w: World) -> Expect:
+    from comptoir.accounting.actions_batches import batch_cancel
+
+    batch = _accounting_batch(w)
+    w.begin()
+    batch_cancel(actor=w.actor("accountant"), access=w.access("accountant"), batch=batch)
+    return Expect(w.actor("accountant"), w.dossier, batch)
+
+
+def s_batch_download(w: World) -> Expect:
+    from comptoir.accounting.actions_batches import batch_download
+
+    batch = _accounting_batch(w)
+    w.begin()
+    file, _name = batch_download(
+        actor=w.actor("accountant"), access=w.access("accountant"), batch=batch, format="fec"
+    )
+    file.close()
+    return Expect(w.actor("accountant"), w.dossier, batch)
+
+
+def s_ledger_export_record(w: World) -> Expect:
+    from comptoir.accounting.actions_batches import ledger_export_record
+
+    w.begin()
+    ledger_export_record(
+        actor=w.actor("accountant"),
+        access=w.access("accountant"),
+        closing=datetime.date(2026, 12, 31),
+        format="fec",
+    )
+    return Expect(w.actor("accountant"), w.dossier, w.dossier)
+
+
+def s_chart_update(w: World) -> Expect:
+    from comptoir.accounting.actions_chart import chart_update
+
+    w.begin()
+    chart_update(
+        actor=w.actor("accountant"),
+        access=w.access("accountant"),
+        mapping={"bank": "512100"},
+        labels={"512100": "Banque Populaire"},
+    )
+    return Expect(w.actor("accountant"), w.dossier, w.dossier)
+
+
 # --- The table ----------------------------------------------------------------------------
 
 HELPER = "a pure helper: computes a value, writes nothing"
@@ -1256,6 +1331,27 @@ TABLE: dict[str, Scenario | Exemption] = {
     ),
     "audit.actions_export.scope_across": Exemption(HELPER + " (what an export across covers)"),
     "audit.actions_export.scope_of_export": Exemption(HELPER + " (what an export row covers)"),
+    # Accounting: the ledger's two steps are called by invoicing's actions, which record.
+    "accounting.actions.entry_post": Exemption(
+        "a step of the invoicing action (issue, credit note, payment), which records"
+    ),
+    "accounting.actions.entry_lines_letter": Exemption(
+        "a step of the invoicing action recording a payment, which records"
+    ),
+    "accounting.actions.lettering_code": Exemption(HELPER + " (the n-th lettering code)"),
+    "accounting.actions_batches.batch_collect": scenario(
+        s_batch_collect, "accounting.batch_collected"
+    ),
+    "accounting.actions_batches.batch_cancel": scenario(
+        s_batch_cancel, "accounting.batch_cancelled"
+    ),
+    "accounting.actions_batches.batch_download": scenario(
+        s_batch_download, "accounting.batch_downloaded"
+    ),
+    "accounting.actions_batches.ledger_export_record": scenario(
+        s_ledger_export_record, "accounting.ledger_exported"
+    ),
+    "accounting.actions_chart.chart_update": scenario(s_chart_update, "accounting.chart_updated"),
 }
 
 

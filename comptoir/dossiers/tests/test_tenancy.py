@@ -19,6 +19,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from comptoir.accounting.actions_batches import batch_collect
+from comptoir.accounting.tests.factories import sale
 from comptoir.accounts.actions import user_create
 from comptoir.assignments.models import (
     Frequency,
@@ -124,6 +126,7 @@ PK_OWNERS = {
     "quotes": "quote",
     "customers": "customer",
     "products": "product",
+    "lots": "batch",
 }
 
 ROLES = ["owner", "admin", "accountant_firm", "accountant_member", "user", "readonly", "custom"]
@@ -208,7 +211,15 @@ def world(db):
         next_run_on=timezone.localdate(),
         created_by=users["accountant_firm"],
     )
+    # Accounting: one entry, collected into a batch (its files are served to those allowed).
+    sale(dossier, on=timezone.localdate())
+    batch = batch_collect(
+        actor=Actor(user=owner),
+        access=dossier_access_for(owner, dossier.slug),
+        up_to=timezone.localdate(),
+    )
     objects = {
+        "batch": batch,
         "upload_task": upload_task,
         "approval_task": approval_task,
         "step": step,
