@@ -178,3 +178,24 @@ def test_a_decision_about_a_purged_document_stays_hidden(world):
     reader_access = dossier_access_for(world["reader"], world["dossier"].slug)
     approved = AuditEvent.objects.get(action="task.approved")
     assert not events_visible(reader_access).filter(pk=approved.pk).exists()
+
+
+def test_a_large_export_by_the_worker_leaves_them_out(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from comptoir.audit import actions_export
+    from comptoir.audit.models import AuditExport
+
+    monkeypatch.setattr(actions_export, "SMALL_EXPORT_ROWS", 2)
+    client = client_for(world["reader"])
+    url = reverse("audit:dossier_export", args=[world["dossier"].slug])
+    with django_capture_on_commit_callbacks():
+        response = client.post(url, {"format": "csv", "delimiter": ";"})
+    assert response.status_code == 302
+    export = AuditExport.objects.get()
+    actions_export.export_run(export_id=export.pk)
+    export.refresh_from_db()
+    with default_storage.open(export.file, "rb") as file:
+        assert_nothing_hidden(file.read().decode("utf-8-sig"), world)

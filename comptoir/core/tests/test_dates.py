@@ -110,3 +110,25 @@ def test_the_calendars_ends_are_a_form_error_in_every_date_field():
         assert field.clean(inside.isoformat()) == inside
         # Browsers are told the bounds too.
         assert field.widget.attrs["max"] == field.max_value.isoformat(), label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_filters_answer_the_calendars_ends_with_a_form_error(client, day):
+    from django.urls import reverse
+
+    from comptoir.accounts.actions import user_create
+    from comptoir.audit.actions import Actor
+    from comptoir.dossiers.actions import dossier_create
+
+    owner = user_create(email="owner@alpha.test", password="x-Secret-123456", email_verified=True)
+    dossier = dossier_create(actor=Actor(user=owner), name="Alpha SARL", siren="732829320")
+    client.force_login(owner)
+    for url, query in (
+        (reverse("audit:dossier_log", args=[dossier.slug]), {"from": day, "to": day}),
+        (reverse("audit:log_across"), {"from": day}),
+        (reverse("documents:search", args=[dossier.slug]), {"date_from": day, "date_to": day}),
+    ):
+        response = client.get(url, query)
+        assert response.status_code == 200, url
+        assert "entre 1900 et 2999" in response.content.decode(), url
