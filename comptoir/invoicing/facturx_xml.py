@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from .amounts import CENT
 from .models import Invoice, InvoiceKind, OperationCategory
 
 NS = {
@@ -81,7 +82,7 @@ def notes_of(invoice: Invoice) -> list[tuple[str, str]]:
     notes.append(
         (
             "PMD",
-            f"Pénalités de retard : taux annuel de {rate:.2f} % "
+            f"Pénalités de retard : taux annuel de {str(rate.quantize(CENT)).replace('.', ',')} % "
             "(art. L441-10 du Code de commerce), exigibles dès le lendemain de l'échéance.",
         )
     )

@@ -380,6 +380,12 @@ class Invoice(Document):
             models.Index(fields=["dossier", "-id"], name="invoicing_invoice_list"),
             models.Index(fields=["dossier", "customer", "-id"], name="invoicing_invoice_cust"),
             models.Index(fields=["dossier", "status", "due_date"], name="invoicing_invoice_due"),
+            # What is still owed: few rows however many invoices (the home's totals).
+            models.Index(
+                fields=["dossier", "due_date"],
+                condition=models.Q(status="issued", kind="invoice", balance_due__gt=0),
+                name="invoicing_invoice_open",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -55,6 +55,9 @@ def pdf_context(invoice: Invoice) -> dict[str, Any]:
         "invoice": invoice,
         "title": pdf_context_title(invoice),
         "seller": invoice.seller,
+        "share_capital": _french_amount(Decimal(invoice.seller["share_capital"]))
+        if invoice.seller.get("share_capital")
+        else "",
         "buyer": invoice.buyer,
         "lines": lines,
         "rates": [
