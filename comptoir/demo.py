@@ -17,6 +17,7 @@ from comptoir.accounts.actions import user_create
 from comptoir.accounts.models import User
 from comptoir.audit.actions import Actor
 from comptoir.core.models import InstanceMarker
+from comptoir.demo_accounting import demo_accounting_load
 from comptoir.demo_approvals import demo_approvals_load
 from comptoir.demo_documents import demo_pdf
 from comptoir.demo_invoicing import demo_invoicing_load
@@ -106,6 +107,7 @@ def demo_load() -> bool:
     demo_approvals_load(users)
     demo_templates_load(users)
     demo_invoicing_load(users)
+    demo_accounting_load(users)
     return True
 
 

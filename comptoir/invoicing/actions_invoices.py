@@ -3,8 +3,8 @@
 A draft is freely edited and deleted and has no number. `invoice_issue` (invoices and
 credit notes alike) freezes it: it takes the next number of its series under the
 counter's row lock, copies seller and buyer as they are, computes the due date and the
-totals, all in one transaction. It is the one place where the accounting entries of an
-issue will be posted (the accounting app is the lower layer: this action calls it).
+totals, and posts its accounting entry (`ledger.py`), all in one transaction (the
+accounting app is the lower layer: this action calls it).
 
 After issue nothing of the document changes (refused here, and by the database's
 triggers, migration 0002); corrections are credit notes referencing the invoice.
@@ -25,6 +25,7 @@ from comptoir.audit.actions import Actor, record
 from comptoir.core.exceptions import ActionRefused
 from comptoir.dossiers.access import DossierAccess
 
+from . import ledger
 from .actions import edit_required, settings_of
 from .amounts import ZERO, totals
 from .lines import LineSpec, category_of, line_values
@@ -200,6 +201,12 @@ def invoice_issue(
     invoice.issued_at = timezone.now()
     invoice.issued_by = actor.user
     invoice.save()
+    # Its accounting entry, in this transaction; a credit note may settle its invoice.
+    ledger.invoice_entry_post(invoice)
+    if is_credit and invoice.credited_invoice_id:
+        ledger.invoice_letter_if_settled(
+            Invoice.objects.get(pk=invoice.credited_invoice_id, dossier=access.dossier)
+        )
     record(
         actor=actor,
         action="invoice.issued",

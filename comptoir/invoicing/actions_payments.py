@@ -1,8 +1,8 @@
 """Payments received on issued invoices (full or partial).
 
 `payment_record` locks the invoice, refuses more than what is due, and updates
-`amount_paid` and `balance_due` in the same transaction: it is the one place where the
-accounting entry of a payment will be posted (the accounting app is the lower layer).
+`amount_paid` and `balance_due`, and posts the payment's accounting entry (`ledger.py`),
+in the same transaction (the accounting app is the lower layer).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from comptoir.audit.actions import Actor, record
 from comptoir.core.exceptions import ActionRefused
 from comptoir.dossiers.access import DossierAccess
 
+from . import ledger
 from .actions import edit_required
 from .models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentMethod
 
@@ -62,6 +63,9 @@ def payment_record(
     invoice.amount_paid += amount
     invoice.balance_due = invoice.total_gross - invoice.amount_paid - invoice.amount_credited
     invoice.save(update_fields=["amount_paid", "balance_due"])
+    # Its bank entry, in this transaction; a settled invoice gets its lines lettered.
+    ledger.payment_entry_post(payment)
+    ledger.invoice_letter_if_settled(invoice)
     record(
         actor=actor,
         action="invoice.payment_recorded",
