@@ -32,6 +32,7 @@ from comptoir.assignments.models import (
 )
 from comptoir.audit.actions import Actor
 from comptoir.documents.actions import document_upload
+from comptoir.documents.actions_originals import document_originals_attach
 from comptoir.documents.models import Document, Folder
 from comptoir.documents.processing import document_process
 from comptoir.documents.uploads import file_receive
@@ -48,7 +49,7 @@ from comptoir.dossiers.models import (
 )
 from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
 from comptoir.sharing.actions import share_link_create
-from comptoir.testing.files import pdf_bytes
+from comptoir.testing.files import pdf_bytes, png_bytes
 
 DOSSIER_PREFIX = "d/<slug:slug>/"
 
@@ -112,6 +113,7 @@ PK_OWNERS = {
     "firms": "firm_access",
     "documents": "document",
     "versions": "version",
+    "originals": "original",
     "trash": "trashed_document",
     "folders": "folder",
     "links": "share_link",
@@ -203,7 +205,14 @@ def world(db):
         next_run_on=timezone.localdate(),
         created_by=users["accountant_firm"],
     )
+    (original,) = document_originals_attach(
+        actor=Actor(user=owner),
+        access=dossier_access_for(owner, dossier.slug),
+        document=document,
+        originals=[file_receive(SimpleUploadedFile("photo.png", png_bytes()))],
+    )
     objects = {
+        "original": original,
         "upload_task": upload_task,
         "approval_task": approval_task,
         "step": step,
