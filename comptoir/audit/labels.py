@@ -22,6 +22,9 @@ ACTION_LABELS: dict[str, StrOrPromise] = {
     # Documents
     "document.uploaded": _("Document déposé"),
     "document.version_added": _("Nouvelle version d'un document"),
+    "document.originals_attached": _("Photos d'origine jointes à un document"),
+    "document.text_layer_added": _("Texte reconnu ajouté à un document (OCR)"),
+    "document.original_downloaded": _("Photo d'origine d'un document téléchargée"),
     "document.renamed": _("Document renommé"),
     "document.moved": _("Document déplacé"),
     "document.trashed": _("Document mis à la corbeille"),

@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern, URLResolver
 
+from . import views_scan
+
 app_name = "capture"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*views_scan.urlpatterns]

@@ -431,6 +431,7 @@ def documents_zip_record(*, actor: Actor, access: DossierAccess, documents: list
 def document_purge(*, document: Document) -> None:
     """Remove a document for good (trash retention elapsed): rows first, then the bytes."""
     names = list(document.versions.values_list("storage_name", flat=True))
+    names += list(document.originals.values_list("storage_name", flat=True))
     names += [name for name in (document.thumbnail, document.preview) if name]
     with transaction.atomic():
         record(

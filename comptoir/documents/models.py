@@ -158,3 +158,32 @@ class DocumentVersion(models.Model):
             if self.mime_type.startswith(prefix):
                 return str(label)
         return str(_("Fichier"))
+
+
+class DocumentOriginal(models.Model):
+    """A photo a scanned PDF was made from, kept byte for byte beside the document: in
+    France a cropped or retouched picture of a receipt loses its value as evidence, the
+    original keeps it. Stored like a version (random name), never changed."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="originals")
+    position = models.PositiveIntegerField(_("page"))
+    storage_name = models.CharField(max_length=255, unique=True)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    size = models.BigIntegerField(_("taille"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    mime_type = models.CharField(_("type"), max_length=127)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("photo d'origine")
+        verbose_name_plural = _("photos d'origine")
+
+    def __str__(self) -> str:
+        return self.original_name

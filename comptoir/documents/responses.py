@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from zipstream import ZipStream
 
-from .models import Document, DocumentVersion
+from .models import Document, DocumentOriginal, DocumentVersion
 from .uploads import INLINE_TYPES
 
 __all__ = ["INLINE_TYPES", "file_response", "thumbnail_response", "zip_response"]
@@ -35,7 +35,9 @@ def _harden(response: HttpResponse | StreamingHttpResponse, *, csp: str) -> None
     response["Cross-Origin-Resource-Policy"] = "same-origin"
 
 
-def file_response(*, version: DocumentVersion, name: str, inline: bool) -> FileResponse:
+def file_response(
+    *, version: DocumentVersion | DocumentOriginal, name: str, inline: bool
+) -> FileResponse:
     show = inline and version.mime_type in INLINE_TYPES
     file = default_storage.open(version.storage_name, "rb")
     response = FileResponse(

@@ -13,7 +13,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from . import actions, processing, search
-from .models import TRASH_RETENTION, Document, DocumentVersion
+from .models import TRASH_RETENTION, Document, DocumentOriginal, DocumentVersion
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,11 @@ def _unreferenced(names: list[str]) -> set[str]:
     """The names (all in one storage folder) that no version or document refers to."""
     referenced = set(
         DocumentVersion.objects.filter(storage_name__in=names).values_list(
+            "storage_name", flat=True
+        )
+    )
+    referenced.update(
+        DocumentOriginal.objects.filter(storage_name__in=names).values_list(
             "storage_name", flat=True
         )
     )

@@ -28,7 +28,7 @@ from comptoir.dossiers.access import DossierAccess, dossier_view
 from comptoir.dossiers.permissions import Permission
 from comptoir.dossiers.views_dossier import dossier_context
 
-from . import actions, responses
+from . import actions, actions_originals, responses
 from .access import (
     access_document,
     access_folder,
@@ -283,6 +283,7 @@ def document_detail(request: HttpRequest, access: DossierAccess, pk: int) -> Htt
         is_pdf=version is not None and version.mime_type == "application/pdf",
         rename_form=RenameForm(initial={"name": document.name, "expected_name": document.name}),
         folder_choices=_folder_choices(access),
+        originals=list(document.originals.all()),
     )
     if request.headers.get("HX-Request") and request.GET.get("part") == "preview":
         return render(request, "documents/detail.html#preview", context)
@@ -339,6 +340,22 @@ def version_download(
         kind="downloaded",
     )
     return responses.file_response(version=version, name=version.original_name, inline=False)
+
+
+@dossier_view(Permission.DOCUMENT_VIEW)
+@require_GET
+def original_download(
+    request: HttpRequest, access: DossierAccess, pk: int, original_pk: int
+) -> HttpResponseBase:
+    """A photo a scan was made from, as it was received (always an attachment)."""
+    document = access_document(access, pk)
+    original = document.originals.filter(pk=original_pk).first()
+    if original is None:
+        raise Http404
+    actions_originals.document_original_read_record(
+        actor=Actor.from_request(request), access=access, document=document, original=original
+    )
+    return responses.file_response(version=original, name=original.original_name, inline=False)
 
 
 @dossier_view(Permission.DOCUMENT_VIEW)
@@ -650,6 +667,11 @@ urlpatterns: list[URLPattern] = [
         "d/<slug:slug>/documents/<id:pk>/versions/<id:version_pk>/download/",
         version_download,
         name="version_download",
+    ),
+    path(
+        "d/<slug:slug>/documents/<id:pk>/originals/<id:original_pk>/",
+        original_download,
+        name="original_download",
     ),
     path("d/<slug:slug>/trash/", trash_list, name="trash"),
     path("d/<slug:slug>/trash/<id:pk>/restore/", trash_restore, name="trash_restore"),

@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import importlib
 import inspect
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.db.models import Max
 from django.utils import timezone
+from PIL import Image
 
 import comptoir
 from comptoir.accounts.actions import user_create, user_language_set
@@ -77,6 +79,8 @@ from comptoir.assignments.models import Frequency, Step, Task, TaskDocument, Tas
 from comptoir.assignments.tests import conftest as tasks_conftest
 from comptoir.audit.actions import Actor
 from comptoir.audit.models import AuditEvent
+from comptoir.capture.actions_scan import ScannedPage, scan_save
+from comptoir.capture.scan_pdf import PageSpec
 from comptoir.documents.actions import (
     document_purge,
     document_read_record,
@@ -91,6 +95,11 @@ from comptoir.documents.actions import (
     folder_delete,
     folder_move,
     folder_rename,
+)
+from comptoir.documents.actions_originals import (
+    document_original_read_record,
+    document_originals_attach,
+    document_text_layer_add,
 )
 from comptoir.documents.models import Document, Folder
 from comptoir.documents.uploads import ReceivedFile, file_receive
@@ -618,6 +627,67 @@ def s_document_purge(w: World) -> Expect:
     w.begin()
     document_purge(document=document)
     return Expect(Actor.system(), w.dossier, target)
+
+
+def _photo(name: str = "page-1.jpg") -> ReceivedFile:
+    image = Image.new("RGB", (240, 320), "saddlebrown")
+    image.paste(Image.new("RGB", (160, 226), "white"), (40, 47))
+    data = io.BytesIO()
+    image.save(data, "JPEG")
+    return file_receive(SimpleUploadedFile(name, data.getvalue()))
+
+
+def s_document_originals_attach(w: World) -> Expect:
+    document = w.document("scan.pdf")
+    photos = [_photo("page-1.jpg"), _photo("page-2.jpg")]
+    w.begin()
+    document_originals_attach(
+        actor=w.actor("owner"), access=w.access("owner"), document=document, originals=photos
+    )
+    return Expect(w.actor("owner"), w.dossier, document)
+
+
+def s_document_original_read_record(w: World) -> Expect:
+    document = w.document("scan.pdf")
+    (original,) = document_originals_attach(
+        actor=Actor(user=w.user("owner")),
+        access=w.access("owner"),
+        document=document,
+        originals=[_photo()],
+    )
+    w.begin()
+    document_original_read_record(
+        actor=w.actor("user"), access=w.access("user"), document=document, original=original
+    )
+    return Expect(w.actor("user"), w.dossier, document)
+
+
+def s_document_text_layer_add(w: World) -> Expect:
+    document = w.document("scan.pdf")
+    received = w.received("scan.pdf", "Relevé reconnu")
+    assert document.current_version_id is not None
+    w.begin()
+    document_text_layer_add(
+        document_id=document.pk, base_version_id=document.current_version_id, received=received
+    )
+    return Expect(Actor.system(), w.dossier, document)
+
+
+def s_scan_save(w: World) -> dict[str, Expect]:
+    corners = [(40.0, 47.0), (200.0, 47.0), (200.0, 273.0), (40.0, 273.0)]
+    pages = [ScannedPage(photo=_photo(), spec=PageSpec(corners=corners))]
+    w.begin()
+    document = scan_save(
+        actor=w.actor("owner"),
+        access=w.access("owner"),
+        folder=w.folder(),
+        name="Reçu",
+        pages=pages,
+    )
+    return {
+        "document.uploaded": Expect(w.actor("owner"), w.dossier, document),
+        "document.originals_attached": Expect(w.actor("owner"), w.dossier, document),
+    }
 
 
 # --- Scenarios: share links ---------------------------------------------------------------
@@ -1157,6 +1227,18 @@ TABLE: dict[str, Scenario | Exemption] = {
     "documents.actions.folder_move": scenario(s_folder_move, "folder.moved"),
     "documents.actions.folder_delete": scenario(s_folder_delete, "folder.deleted"),
     "documents.actions.document_upload": scenario(s_document_upload, "document.uploaded"),
+    "documents.actions_originals.document_originals_attach": scenario(
+        s_document_originals_attach, "document.originals_attached"
+    ),
+    "documents.actions_originals.document_original_read_record": scenario(
+        s_document_original_read_record, "document.original_downloaded"
+    ),
+    "documents.actions_originals.document_text_layer_add": scenario(
+        s_document_text_layer_add, "document.text_layer_added"
+    ),
+    "capture.actions_scan.scan_save": scenario(
+        s_scan_save, "document.uploaded", "document.originals_attached"
+    ),
     "documents.actions.document_version_add": scenario(
         s_document_version_add, "document.version_added"
     ),

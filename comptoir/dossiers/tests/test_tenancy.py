@@ -34,6 +34,7 @@ from comptoir.assignments.models import (
 )
 from comptoir.audit.actions import Actor
 from comptoir.documents.actions import document_upload
+from comptoir.documents.actions_originals import document_originals_attach
 from comptoir.documents.models import Document, Folder
 from comptoir.documents.processing import document_process
 from comptoir.documents.uploads import file_receive
@@ -51,7 +52,7 @@ from comptoir.dossiers.models import (
 from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
 from comptoir.invoicing.tests.conftest import tenancy_objects
 from comptoir.sharing.actions import share_link_create
-from comptoir.testing.files import pdf_bytes
+from comptoir.testing.files import pdf_bytes, png_bytes
 
 DOSSIER_PREFIX = "d/<slug:slug>/"
 
@@ -115,6 +116,7 @@ PK_OWNERS = {
     "firms": "firm_access",
     "documents": "document",
     "versions": "version",
+    "originals": "original",
     "trash": "trashed_document",
     "folders": "folder",
     "links": "share_link",
@@ -218,8 +220,15 @@ def world(db):
         access=dossier_access_for(owner, dossier.slug),
         up_to=timezone.localdate(),
     )
+    (original,) = document_originals_attach(
+        actor=Actor(user=owner),
+        access=dossier_access_for(owner, dossier.slug),
+        document=document,
+        originals=[file_receive(SimpleUploadedFile("photo.png", png_bytes()))],
+    )
     objects = {
         "batch": batch,
+        "original": original,
         "upload_task": upload_task,
         "approval_task": approval_task,
         "step": step,
