@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern, URLResolver
 
+from . import views_tus
+
 app_name = "capture"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [*views_tus.urlpatterns]

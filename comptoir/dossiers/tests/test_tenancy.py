@@ -119,6 +119,7 @@ PK_OWNERS = {
     "approvals": "approval_task",
     "steps": "step",
     "schedules": "schedule",
+    "tus": "tus_upload",
 }
 
 ROLES = ["owner", "admin", "accountant_firm", "accountant_member", "user", "readonly", "custom"]
@@ -203,7 +204,13 @@ def world(db):
         next_run_on=timezone.localdate(),
         created_by=users["accountant_firm"],
     )
+    from comptoir.capture.models import TusUpload
+
+    tus_upload = TusUpload.objects.create(
+        dossier=dossier, created_by=owner, length=10, touched_at=timezone.now()
+    )
     objects = {
+        "tus_upload": tus_upload,
         "upload_task": upload_task,
         "approval_task": approval_task,
         "step": step,
