@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern, URLResolver
 
-from . import views_tus
+from . import views_pwa, views_tus
 
 app_name = "capture"
 
-urlpatterns: list[URLPattern | URLResolver] = [*views_tus.urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [*views_pwa.urlpatterns, *views_tus.urlpatterns]
