@@ -2,8 +2,12 @@
 
 from django.urls import URLPattern, URLResolver
 
-from . import views_pwa, views_tus
+from . import views_pwa, views_share, views_tus
 
 app_name = "capture"
 
-urlpatterns: list[URLPattern | URLResolver] = [*views_pwa.urlpatterns, *views_tus.urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *views_pwa.urlpatterns,
+    *views_share.urlpatterns,
+    *views_tus.urlpatterns,
+]

@@ -35,6 +35,8 @@ ICONS = [
 OFFLINE_ASSETS = ["comptoir/comptoir.css", "comptoir/favicon.svg", "comptoir/pwa.js"]
 # Where the share target posts (the service worker answers it, see pwa_sw.js).
 SHARE_PATH = "/share/"
+# Any file: PDFs, pictures, office documents, anything else.
+SHARE_ACCEPT = ["*/*", "application/pdf", "image/*", "application/*", "text/*", "video/*"]
 
 
 def manifest_data() -> dict[str, object]:
@@ -52,6 +54,19 @@ def manifest_data() -> dict[str, object]:
         "orientation": "any",
         "theme_color": THEME_COLOUR,
         "background_color": BACKGROUND_COLOUR,
+        # Web Share Target: the phone's Share menu lists the app for any file; the
+        # service worker receives the POST (pwa_sw.js), the page is views_share.
+        "share_target": {
+            "action": SHARE_PATH,
+            "method": "POST",
+            "enctype": "multipart/form-data",
+            "params": {
+                "title": "title",
+                "text": "text",
+                "url": "url",
+                "files": [{"name": "files", "accept": SHARE_ACCEPT}],
+            },
+        },
         "icons": [
             {"src": static(src), "sizes": sizes, "type": "image/png", "purpose": purpose}
             for src, sizes, purpose in ICONS

@@ -300,6 +300,19 @@
   window.ComptoirQueue = {
     add: add,
     onDone: function (listener) { listeners.push(listener); },
+    // Files shared from another app (kept by the service worker), now with a destination.
+    take: function (shared, target) {
+      return Promise.all(shared.map(function (record) {
+        return Store.update(record.id, { state: "pending", target: target, offset: 0 });
+      })).then(function (updated) {
+        updated.forEach(function (record) {
+          if (!record) return;
+          records[record.id] = record;
+          render(record);
+        });
+        next();
+      });
+    },
     pending: function (filter) {
       return Object.keys(records).map(function (id) { return records[id]; }).filter(function (r) {
         return r.state !== "done" && (!filter || filter(r));
