@@ -297,6 +297,43 @@
   });
   window.addEventListener("online", resumeWaiting);
 
+  // A task's or a step's upload form (data-queue-task): its files join the queue instead
+  // of one multipart request; once they are all in, the page reloads to list them.
+  var formTargets = [];
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-queue-task")) return;
+    var files = [];
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      Array.prototype.push.apply(files, input.files);
+    });
+    if (!files.length) return;  // the server says what is missing
+    event.preventDefault();
+    var target = {
+      slug: form.getAttribute("data-queue-slug"),
+      task: form.getAttribute("data-queue-task"),
+      step: form.getAttribute("data-queue-step") || "",
+      label: form.getAttribute("data-queue-label") || ""
+    };
+    formTargets.push(target);
+    add(files, target).then(function () {
+      form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
+    });
+  });
+  listeners.push(function (record) {
+    var mine = function (r) {
+      return formTargets.some(function (t) {
+        return r.target.slug === t.slug && String(r.target.task) === String(t.task) &&
+          String(r.target.step || "") === String(t.step || "");
+      });
+    };
+    if (!mine(record)) return;
+    var left = Object.keys(records).some(function (id) {
+      return records[id].state !== "done" && mine(records[id]);
+    });
+    if (!left) window.location.reload();
+  });
+
   window.ComptoirQueue = {
     add: add,
     onDone: function (listener) { listeners.push(listener); },
