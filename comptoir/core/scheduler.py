@@ -54,6 +54,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("task_reminders", HOUR / 4, "comptoir.assignments.tasks.task_reminders_send"),
     PeriodicJob("task_schedules", HOUR, "comptoir.assignments.recurrence.task_schedules_run"),
     PeriodicJob("audit_exports_purge", HOUR, "comptoir.audit.tasks.audit_exports_purge"),
+    PeriodicJob("tus_purge", HOUR, "comptoir.capture.tasks_tus.tus_purge"),
 )
 
 

@@ -639,6 +639,10 @@ def upload_config(access: DossierAccess, folder: Folder | None) -> str:
             "url": reverse("documents:document_upload", args=[access.dossier.slug]),
             "folder": folder.pk if folder else "",
             "maxBytes": settings.UPLOAD_MAX_BYTES,
+            # The resumable path (static/comptoir/pwa_queue.js), when the browser has it.
+            "tus": reverse("capture:tus_collection", args=[access.dossier.slug]),
+            "slug": access.dossier.slug,
+            "label": f"{access.dossier.name} · {folder.name}" if folder else access.dossier.name,
         }
     )
 

@@ -1178,6 +1178,37 @@ def s_chart_update(w: World) -> Expect:
     return Expect(w.actor("accountant"), w.dossier, w.dossier)
 
 
+def s_tus_upload_finish(w: World) -> Expect:
+    from comptoir.capture.actions_tus import tus_upload_append, tus_upload_create
+
+    content = pdf_bytes("Relevé envoyé par morceaux")
+    upload = tus_upload_create(
+        actor=w.actor("owner"),
+        access=w.access("owner"),
+        length=len(content),
+        metadata={"filename": "releve.pdf", "folder": str(w.folder().pk)},
+    )
+    tus_upload_append(
+        actor=w.actor("owner"),
+        access=w.access("owner"),
+        upload=upload,
+        offset=0,
+        stream=io.BytesIO(content[:-10]),
+        content_length=len(content) - 10,
+    )
+    # The last chunk's append finishes the upload: tus_upload_finish, with its event.
+    w.begin()
+    upload = tus_upload_append(
+        actor=w.actor("owner"),
+        access=w.access("owner"),
+        upload=upload,
+        offset=len(content) - 10,
+        stream=io.BytesIO(content[-10:]),
+        content_length=10,
+    )
+    return Expect(w.actor("owner"), w.dossier, upload.document)
+
+
 # --- The table ----------------------------------------------------------------------------
 
 HELPER = "a pure helper: computes a value, writes nothing"
@@ -1434,6 +1465,22 @@ TABLE: dict[str, Scenario | Exemption] = {
         s_ledger_export_record, "accounting.ledger_exported"
     ),
     "accounting.actions_chart.chart_update": scenario(s_chart_update, "accounting.chart_updated"),
+    # capture: a resumable upload is transport state; the document it becomes is recorded
+    "capture.actions_tus.tus_upload_finish": scenario(s_tus_upload_finish, "document.uploaded"),
+    "capture.actions_tus.tus_upload_create": Exemption(
+        "starts a resumable upload: a row and an empty file of the person's own, no change "
+        "to the dossier; the document it becomes is recorded by tus_upload_finish"
+    ),
+    "capture.actions_tus.tus_upload_append": Exemption(
+        "appends bytes to the person's partial file; its last chunk calls tus_upload_finish, "
+        "which records (see that scenario)"
+    ),
+    "capture.actions_tus.tus_upload_terminate": Exemption(
+        "stops an unfinished upload: its row and partial bytes go, no document ever existed"
+    ),
+    "capture.actions_tus.tus_uploads_purge": Exemption(
+        "the worker's internals: removes abandoned partial uploads and their bytes"
+    ),
 }
 
 

@@ -1,13 +1,28 @@
+"""Fixtures of the capture app: the tasks app's world (every role, a firm, an outsider), a
+photographed page for the scanner, tus headers."""
+
 from __future__ import annotations
+
+import base64
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
-from comptoir.documents.tests.conftest import office  # noqa: F401  (a fixture)
+from comptoir.assignments.tests import conftest as tasks_conftest
+
+office = tasks_conftest.office
+make_task, client_for = tasks_conftest.make_task, tasks_conftest.client_for
+
+TUS: dict[str, Any] = {"HTTP_TUS_RESUMABLE": "1.0.0"}
 
 # Where the page lies in scan_photo(): TL, TR, BR, BL.
 PAGE_CORNERS = [(180.0, 140.0), (1020.0, 220.0), (960.0, 1400.0), (120.0, 1330.0)]
+
+
+def metadata(**values: str) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
 def scan_photo(word: str = "FACTURE") -> bytes:
@@ -29,6 +44,6 @@ def scan_photo(word: str = "FACTURE") -> bytes:
 
 
 @pytest.fixture
-def owner_client(client, office):  # noqa: F811
+def owner_client(client, office):
     client.force_login(office["users"]["owner"])
     return client

@@ -33,6 +33,7 @@ from comptoir.assignments.models import (
     TaskTemplate,
 )
 from comptoir.audit.actions import Actor
+from comptoir.capture.models import TusUpload
 from comptoir.documents.actions import document_upload
 from comptoir.documents.actions_originals import document_originals_attach
 from comptoir.documents.models import Document, Folder
@@ -129,6 +130,7 @@ PK_OWNERS = {
     "customers": "customer",
     "products": "product",
     "lots": "batch",
+    "tus": "tus_upload",
 }
 
 ROLES = ["owner", "admin", "accountant_firm", "accountant_member", "user", "readonly", "custom"]
@@ -226,9 +228,13 @@ def world(db):
         document=document,
         originals=[file_receive(SimpleUploadedFile("photo.png", png_bytes()))],
     )
+    tus_upload = TusUpload.objects.create(
+        dossier=dossier, created_by=owner, length=10, touched_at=timezone.now()
+    )
     objects = {
         "batch": batch,
         "original": original,
+        "tus_upload": tus_upload,
         "upload_task": upload_task,
         "approval_task": approval_task,
         "step": step,

@@ -1,4 +1,6 @@
 // Uploads with a progress bar per file. Without this script the form posts all files at once.
+// With the upload queue (pwa_queue.js: IndexedDB + tus, resumable) files go through it;
+// without it (no IndexedDB), one multipart request per file as before.
 (function () {
   "use strict";
 
@@ -114,10 +116,39 @@
     }
 
     function add(files) {
+      if (window.ComptoirQueue) return addToQueue(files);
       Array.prototype.forEach.call(files, function (file) {
         queue.push({ file: file, item: row(file) });
       });
       next();
+    }
+
+    function addToQueue(files) {
+      var accepted = [];
+      Array.prototype.forEach.call(files, function (file) {
+        if (file.size > config.maxBytes) {
+          fail(row(file), text(panel, "too-large"));  // refused before anything is sent
+        } else {
+          accepted.push(file);
+        }
+      });
+      if (!accepted.length) return;
+      window.ComptoirQueue.add(accepted, {
+        slug: config.slug, folder: config.folder || "", label: config.label
+      });
+    }
+
+    function sameTarget(record) {
+      return !record.target.task && record.target.slug === config.slug &&
+        String(record.target.folder || "") === String(config.folder || "");
+    }
+
+    if (window.ComptoirQueue) {
+      window.ComptoirQueue.onDone(function (record) {
+        if (!sameTarget(record)) return;
+        uploaded++;
+        if (!window.ComptoirQueue.pending(sameTarget).length) next();
+      });
     }
 
     form.addEventListener("change", function (event) {

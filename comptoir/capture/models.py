@@ -1,0 +1,3 @@
+from .models_tus import TusUpload
+
+__all__ = ["TusUpload"]
