@@ -75,6 +75,8 @@ def test_without_network_a_page_shows_the_offline_page(new_page: NewPage, demo_s
     page.context.set_offline(True)
     page.goto("/accounts/signup/")
     expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
+    expect(page).to_have_url(demo_server.url + "/accounts/signup/")
     page.context.set_offline(False)
+    # "Réessayer" loads the page that could not be reached.
     page.get_by_role("link", name="Réessayer").click()
-    expect(page.locator("#id_login")).to_be_visible()
+    expect(page.locator("#id_email")).to_be_visible()

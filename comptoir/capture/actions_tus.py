@@ -209,7 +209,10 @@ def tus_upload_finish(*, actor: Actor, access: DossierAccess, upload: TusUpload)
         tus_upload_terminate(upload=upload)
         raise ActionRefused(refusal.message) from refusal
     except BaseException:
+        # The storage may already have moved the bytes away: an upload left at its full
+        # offset would tell the client (HEAD) that it is done. Gone, it starts again.
         uploaded.close()
+        tus_upload_terminate(upload=upload)
         raise
     uploaded.close()
     upload.tus_path.unlink(missing_ok=True)  # moved by the storage, or copied from

@@ -286,3 +286,20 @@ def test_abandoned_uploads_are_purged_with_their_bytes(office):
     assert not old.tus_path.exists()
     assert list(TusUpload.objects.values_list("filename", flat=True)) == ["recent.bin"]
     assert client.head(recent_url, **TUS).status_code == 200
+
+
+def test_a_failure_while_finishing_removes_the_upload_so_the_client_starts_again(
+    office, monkeypatch
+):
+    from comptoir.documents import actions as document_actions
+
+    def broken(**_kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(document_actions, "document_upload", broken)
+    client = client_for(office["users"]["owner"])
+    client.raise_request_exception = False
+    url = location(create(client, office, 3, filename="a.bin"))
+    assert patch(client, url, b"abc", 0).status_code == 500
+    assert not TusUpload.objects.exists()
+    assert client.head(url, **TUS).status_code == 404

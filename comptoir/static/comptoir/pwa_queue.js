@@ -22,6 +22,12 @@
     return (root && root.getAttribute("data-msg-" + key)) || key;
   }
 
+  // Whose queue this is: a browser shared by two people never shows (nor sends) one
+  // person's files in the other's session.
+  function currentUser() {
+    return (root && root.getAttribute("data-queue-user")) || "";
+  }
+
   function csrfToken() {
     try {
       return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"] || "";
@@ -252,7 +258,8 @@
     var now = Date.now();
     var added = Array.prototype.map.call(files, function (file, index) {
       return {
-        id: Store.newId(), state: "pending", file: file, name: file.name || "document",
+        id: Store.newId(), user: currentUser(), state: "pending", file: file,
+        name: file.name || "document",
         type: file.type || "", size: file.size, offset: 0, target: target,
         createdAt: now + index
       };
@@ -271,6 +278,7 @@
     return Store.all().then(function (stored) {
       stored.forEach(function (record) {
         if (record.state === "shared" || record.state === "done") return;
+        if (record.user !== currentUser()) return;
         if (record.state === "uploading") record.state = "pending";  // its page was closed
         records[record.id] = record;
         render(record);
@@ -340,7 +348,9 @@
     // Files shared from another app (kept by the service worker), now with a destination.
     take: function (shared, target) {
       return Promise.all(shared.map(function (record) {
-        return Store.update(record.id, { state: "pending", target: target, offset: 0 });
+        return Store.update(record.id, {
+          state: "pending", target: target, offset: 0, user: currentUser()
+        });
       })).then(function (updated) {
         updated.forEach(function (record) {
           if (!record) return;
