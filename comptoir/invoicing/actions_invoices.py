@@ -82,6 +82,14 @@ def _totals_store(invoice: Invoice, lines: Sequence[InvoiceLine], *, vat_exempt:
     invoice.save()
 
 
+def _regime_exempt(access: DossierAccess, invoice: Invoice) -> bool:
+    """A credit note keeps the VAT regime of the invoice it corrects; anything else
+    follows the dossier's settings."""
+    if invoice.credited_invoice_id is not None:
+        return Invoice.objects.get(pk=invoice.credited_invoice_id).vat_exempt
+    return settings_of(access.dossier).vat_exempt
+
+
 def _fields_set(invoice: Invoice, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name not in DRAFT_FIELDS:
@@ -127,7 +135,7 @@ def invoice_update(
     _customer_check(access, customer)
     invoice.customer = customer
     _fields_set(invoice, values)
-    _lines_save(invoice, lines, vat_exempt=settings_of(access.dossier).vat_exempt)
+    _lines_save(invoice, lines, vat_exempt=_regime_exempt(access, invoice))
     record(actor=actor, action="invoice.updated", dossier=access.dossier, target=invoice)
     return invoice
 
@@ -170,12 +178,13 @@ def invoice_issue(
     lines = list(InvoiceLine.objects.filter(invoice=invoice))
     if not lines:
         raise ActionRefused(_("Une facture sans ligne ne peut pas être émise."))
-    if settings.vat_exempt:
+    exempt = _regime_exempt(access, invoice)
+    if exempt:
         InvoiceLine.objects.filter(invoice=invoice).update(vat_rate="0.00")
         for line in lines:
             line.vat_rate = "0.00"
     # Totals computed again from the lines, under the regime in force at issue.
-    _totals_store(invoice, lines, vat_exempt=settings.vat_exempt)
+    _totals_store(invoice, lines, vat_exempt=exempt)
     if is_credit:
         _credit_apply(access, invoice)
     prefix = settings.credit_note_prefix if is_credit else settings.invoice_prefix
@@ -193,7 +202,7 @@ def invoice_issue(
     invoice.sale_date = invoice.sale_date or today
     if invoice.due_date is None or invoice.due_date < today:
         invoice.due_date = today + datetime.timedelta(days=days)
-    invoice.vat_on_debits = settings.vat_on_debits and not settings.vat_exempt
+    invoice.vat_on_debits = settings.vat_on_debits and not exempt
     invoice.seller = seller_snapshot(settings)
     invoice.buyer = buyer_snapshot(customer)
     invoice.status = InvoiceStatus.ISSUED

@@ -204,3 +204,15 @@ def test_invoicing_needs_the_permission(office, seller):
         make_invoice(office, who="user")
     assert make_invoice(office, who="accountant").pk
     assert make_invoice(office, who="staff").pk
+
+
+def test_a_credit_note_keeps_the_regime_of_its_invoice(office):
+    seller_setup(office, vat_exempt=True, vat_number="")
+    invoice = make_invoice(office, issue=True)
+    seller_setup(office, vat_exempt=False, vat_number="FR44732829320")
+    credit = invoice_issue(
+        **act(office), invoice=credit_note_create(**act(office), invoice=invoice)
+    )
+    assert credit.vat_exempt
+    assert credit.total_vat == 0
+    assert credit.total_gross == invoice.total_gross

@@ -232,3 +232,28 @@ def test_the_dossier_home_shows_what_is_due_and_overdue(office, seller, who):
         reverse("dossiers:dossier_home", args=[office["dossier"].slug])
     )
     assert "Reste à encaisser" not in nav.text
+
+
+def test_an_utilisateur_invoices_only_when_the_owner_allows_it(office, seller):
+    from comptoir.dossiers.models import Membership
+
+    client = client_of(office, "user")
+    assert client.get(url(office, "invoice_list")).status_code == 403
+    Membership.objects.filter(user=office["users"]["user"]).update(
+        extra_permissions=["invoice.view"]
+    )
+    assert client.get(url(office, "invoice_list")).status_code == 200
+    assert client.get(url(office, "invoice_create")).status_code == 403
+    Membership.objects.filter(user=office["users"]["user"]).update(
+        extra_permissions=["invoice.view", "invoice.edit"]
+    )
+    customer = make_customer(office)
+    response = client.post(
+        url(office, "invoice_create"),
+        {
+            "customer": customer.pk,
+            **lines_post([{"designation": "A", "quantity": "1", "unit_price": "10"}]),
+        },
+    )
+    assert response.status_code == 302
+    assert Invoice.objects.get().created_by == office["users"]["user"]
