@@ -4,7 +4,11 @@ Collecting locks the dossier's row, then takes every entry not yet collected up 
 chosen date in ONE statement that also numbers them: two collections at once are served
 one after the other (the second sees what the first took), and an entry posted while a
 collection runs is either committed before its statement (taken) or after (left for the
-next batch). Each entry is in one batch, never two, never none.
+next batch). Each entry is in one batch, never two, never none. The lock is FOR NO KEY
+UPDATE: it does not hold back transactions inserting rows that point at the dossier
+(entries being posted take a KEY SHARE lock on it), so an action that posts an entry
+after writing its audit event never waits for a collection that waits for that event's
+chain.
 
 The batch's FEC and CSV are written at collection into the default storage
 (`accounting/<dossier>/<uuid>.<ext>`) with their SHA-256, checked again at each download.
@@ -93,7 +97,7 @@ def batch_collect(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            dossier = Dossier.objects.select_for_update().get(pk=access.dossier.pk)
+            dossier = Dossier.objects.select_for_update(no_key=True).get(pk=access.dossier.pk)
             batch = Batch.objects.create(
                 dossier=dossier,
                 sequence=(
@@ -150,7 +154,7 @@ def batch_cancel(*, actor: Actor, access: DossierAccess, batch: Batch) -> int:
     """Cancel the latest batch: its entries go back to the pool. Answers how many."""
     _require(access, Permission.EXPORT)
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().get(pk=access.dossier.pk)
+        dossier = Dossier.objects.select_for_update(no_key=True).get(pk=access.dossier.pk)
         batch = Batch.objects.get(pk=batch.pk, dossier=dossier)
         if batch.cancelled_at is not None:
             raise ActionRefused(_("Ce lot est déjà annulé."))
