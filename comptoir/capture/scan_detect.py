@@ -497,6 +497,8 @@ def _refine(image: Pixels, quad: Quad) -> Quad:
 def detect(image: Pixels) -> Detection:
     """The page's corners in a BGR photo; the whole frame with found=False if none."""
     height, width = image.shape[:2]
+    if min(height, width) < 32:
+        return _detection(_full_frame(width, height), False, 0.0, width, height)
     small, scale = _resize(image, WORK_SIDE)
     sh, sw = small.shape[:2]
     edges = _edge_maps(small)

@@ -27,6 +27,7 @@ from comptoir.core.exceptions import ActionRefused
 from comptoir.documents.access import access_folder, folders_visible, visible_folder_ids
 from comptoir.documents.models import Folder
 from comptoir.documents.uploads import (
+    IMAGE_TYPES,
     CheckedUploadHandler,
     UploadRefused,
     file_receive,
@@ -103,6 +104,14 @@ def scan_detect_view(request: HttpRequest, access: DossierAccess) -> HttpRespons
     photo = request.FILES.get("photo")
     if photo is None or (photo.size or 0) > DETECT_MAX_BYTES:
         return JsonResponse({"error": _("Photo absente ou trop grande.")}, status=400)
+    try:
+        # The type from the bytes, and no decompression bomb (a few KB of PNG that would
+        # decode to gigabytes): the same checks as any upload.
+        received = file_receive(photo)
+    except UploadRefused as refusal:
+        return JsonResponse({"error": refusal.message}, status=400)
+    if received.mime_type not in IMAGE_TYPES:
+        return JsonResponse({"error": _("Ce fichier n'est pas une photo.")}, status=400)
     detection = scan_detect.detect_bytes(photo.read())
     if detection is None:
         return JsonResponse({"error": _("Ce fichier n'est pas une photo.")}, status=400)

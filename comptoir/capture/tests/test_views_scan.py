@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import pypdfium2 as pdfium
@@ -185,3 +186,16 @@ def test_a_read_only_member_cannot_scan_for_a_task(client, office):
     response = client.get(_url(office, "scan"), {"task": task.pk})
 
     assert response.status_code == 403
+
+
+def test_detect_refuses_a_decompression_bomb(owner_client, office):
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(data, "PNG")  # 81 Mpx in a few KB
+
+    response = owner_client.post(
+        _url(office, "scan_detect"), {"photo": SimpleUploadedFile("bomb.png", data.getvalue())}
+    )
+
+    assert response.status_code == 400
