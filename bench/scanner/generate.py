@@ -256,10 +256,13 @@ def _light(
     return image * gain[:, :, None]
 
 
-def sample(rng: np.random.Generator, kind: str) -> tuple[bytes, NDArray[np.float64]]:
+def sample(
+    rng: np.random.Generator, kind: str, *, side: int = 2000, quality: int | None = None
+) -> tuple[bytes, NDArray[np.float64]]:
     """One photo (JPEG bytes) and its true corners."""
     portrait = rng.random() < 0.8
-    width, height = (1500, 2000) if portrait else (2000, 1500)
+    short = side * 3 // 4
+    width, height = (short, side) if portrait else (side, short)
     receipt = kind == "receipt"
     aspect = rng.uniform(2.5, 4.0) if receipt else math.sqrt(2) * rng.uniform(0.97, 1.03)
     page_w = 700 if receipt else 1000
@@ -286,7 +289,7 @@ def sample(rng: np.random.Generator, kind: str) -> tuple[bytes, NDArray[np.float
         scene = cv2.GaussianBlur(scene, (0, 0), sigma)
     scene += rng.normal(0, rng.uniform(1, 6), scene.shape)
     photo = np.clip(scene, 0, 255).astype(np.uint8)
-    quality = int(rng.integers(45, 92))
+    quality = quality or int(rng.integers(45, 92))
     _ok, encoded = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, quality])
     return encoded.tobytes(), corners
 

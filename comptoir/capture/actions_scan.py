@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from comptoir.assignments.actions import task_documents_attach
+from comptoir.assignments.models import Step, Task
 from comptoir.audit.actions import Actor
 from comptoir.core.exceptions import ActionRefused
 from comptoir.documents.actions import document_upload
@@ -51,9 +53,12 @@ def scan_save(
     folder: Folder | None,
     name: str,
     pages: list[ScannedPage],
+    task: Task | None = None,
+    step: Step | None = None,
 ) -> Document:
     """Make the PDF (nothing is stored if a page cannot be made), store it as a document
-    of `folder`, attach the photos, queue the OCR after commit."""
+    of `folder`, attach the photos, link it to `task` (or its `step`) when the scan
+    answers one, queue the OCR after commit."""
     if not pages:
         raise ActionRefused(_("Prenez au moins une page en photo."))
     if len(pages) > MAX_PAGES:
@@ -85,6 +90,10 @@ def scan_save(
             document=document,
             originals=[page.photo for page in pages],
         )
+        if task is not None:
+            task_documents_attach(
+                actor=actor, access=access, task=task, step=step, documents=[document]
+            )
         version_id = document.current_version_id
         assert version_id is not None
         # Imported here: the task module imports this one.

@@ -34,7 +34,7 @@ MIN_SCORE = 0.35
 # Sobel response across a side for L, a, b (a step of about 8 grey levels in L).
 GRADIENT_MIN = np.array([30.0, 20.0, 20.0], dtype=np.float32)
 OFFSETS = np.arange(-2, 3)  # pixels across a side where its edge may lie
-LINE_QUADS = 160
+LINE_QUADS = 120
 
 Quad = NDArray[np.float64]  # shape (4, 2): TL, TR, BR, BL
 # OpenCV's stubs type every array loosely: pixels, masks and contours are NDArray[Any].
@@ -152,14 +152,21 @@ def _edge_maps(small: Pixels) -> list[Pixels]:
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     channels = [lab[:, :, 0], hsv[:, :, 1], lab[:, :, 1], lab[:, :, 2]]
     maps = []
+    height, width = small.shape[:2]
     for index, channel in enumerate(channels):
-        for blurred in (cv2.GaussianBlur(channel, (5, 5), 0), cv2.medianBlur(channel, 9)):
+        # The median (at half size: the same effect as a 9-pixel one here, four times
+        # cheaper) wipes out text, whose strokes are thinner than it.
+        half = cv2.resize(channel, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+        median = cv2.resize(cv2.medianBlur(half, 5), (width, height))
+        for blurred in (cv2.GaussianBlur(channel, (5, 5), 0), median):
             # Thresholds from the gradients actually present: a pale page on a pale
             # table has only weak edges, a busy table strong ones everywhere.
             gradient = np.abs(cv2.Sobel(blurred, cv2.CV_16S, 1, 0)) + np.abs(
                 cv2.Sobel(blurred, cv2.CV_16S, 0, 1)
             )
-            high = float(np.clip(np.percentile(gradient, 92), 24 if index == 0 else 16, 160))
+            high = float(
+                np.clip(np.percentile(gradient[::3, ::3], 92), 24 if index == 0 else 16, 160)
+            )
             low = high / 2.5
             maps.append(cv2.Canny(blurred, low, high))
     return maps
@@ -371,7 +378,16 @@ def _evidence(
         along = np.abs(sampled[:, 0] * tangent[0] + sampled[:, 1] * tangent[1])
         strong = (across > GRADIENT_MIN[:, None]) & (across > 1.5 * along)
         supported = strong.any(axis=0).reshape(len(OFFSETS), -1).any(axis=0)
-        sides.append((length, float(supported.mean())))
+        # A page's side separates the page from something else: a ruled line or a line
+        # of text inside the page has paper on both sides.
+        inner = np.rint(points + 6 * normal).astype(np.int64)
+        outer = np.rint(points - 6 * normal).astype(np.int64)
+        both = _inside(inner, width, height) & _inside(outer, width, height)
+        distinct = 1.0
+        if both.sum() >= 4:
+            difference = lab[inner[both, 1], inner[both, 0]] - lab[outer[both, 1], outer[both, 0]]
+            distinct = float((np.linalg.norm(difference, axis=1) > 6.0).mean())
+        sides.append((length, float(supported.mean()) * (0.5 + 0.5 * distinct)))
     colours = np.concatenate(margins) if margins else np.zeros((0, 3), np.float32)
     if len(colours) < 10:
         return sides, 1.0, 0.0
@@ -481,6 +497,8 @@ def _refine(image: Pixels, quad: Quad) -> Quad:
 def detect(image: Pixels) -> Detection:
     """The page's corners in a BGR photo; the whole frame with found=False if none."""
     height, width = image.shape[:2]
+    if min(height, width) < 32:
+        return _detection(_full_frame(width, height), False, 0.0, width, height)
     small, scale = _resize(image, WORK_SIDE)
     sh, sw = small.shape[:2]
     edges = _edge_maps(small)
@@ -495,7 +513,7 @@ def detect(image: Pixels) -> Detection:
     best, best_score = None, 0.0
     seen = set()
     for quad in candidates:
-        key = tuple(np.rint(quad / 3).astype(int).ravel())
+        key = tuple(np.rint(quad / 5).astype(int).ravel())
         if key in seen:
             continue
         seen.add(key)

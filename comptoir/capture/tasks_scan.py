@@ -16,24 +16,9 @@ from comptoir.documents.actions_originals import document_text_layer_add
 from comptoir.documents.models import DocumentVersion
 from comptoir.documents.uploads import ReceivedFile
 
+from .scan_ocr import pdf_ocr
+
 logger = logging.getLogger(__name__)
-OCR_LANGUAGES = "fra+eng"
-
-
-def pdf_ocr(source: Path, target: Path) -> None:
-    """A copy of `source` with an invisible text layer; the page images are kept as they
-    are (no optimisation, no PDF/A conversion: Ghostscript is not needed)."""
-    import ocrmypdf
-
-    ocrmypdf.ocr(
-        source,
-        target,
-        language=OCR_LANGUAGES,
-        output_type="pdf",
-        optimize=0,
-        progress_bar=False,
-        skip_text=True,
-    )
 
 
 def text_layer_make(*, document_id: int, version_id: int) -> DocumentVersion | None:

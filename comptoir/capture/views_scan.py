@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -18,12 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from comptoir.assignments.access import access_step, access_task
+from comptoir.assignments.models import Step, Task
 from comptoir.audit.actions import Actor
 from comptoir.core.converters import parse_id
 from comptoir.core.exceptions import ActionRefused
 from comptoir.documents.access import access_folder, folders_visible, visible_folder_ids
 from comptoir.documents.models import Folder
 from comptoir.documents.uploads import (
+    IMAGE_TYPES,
     CheckedUploadHandler,
     UploadRefused,
     file_receive,
@@ -45,18 +49,37 @@ def _folder(access: DossierAccess, value: str | None) -> Folder | None:
     return access_folder(access, pk) if pk is not None else None
 
 
+def _task_step(
+    access: DossierAccess, task_value: str | None, step_value: str | None
+) -> tuple[Task | None, Step | None]:
+    """The upload task (and step) a scan answers, when it answers one."""
+    task_pk = parse_id(task_value or "")
+    if task_pk is None:
+        return None, None
+    if not access.has(Permission.TASK_WORK):
+        raise PermissionDenied
+    task = access_task(access, task_pk)
+    step_pk = parse_id(step_value or "")
+    return task, access_step(task, step_pk) if step_pk is not None else None
+
+
 @dossier_view(Permission.DOCUMENT_UPLOAD)
 @require_GET
 def scan_page(request: HttpRequest, access: DossierAccess) -> HttpResponse:
     restricted = visible_folder_ids(access) is not None
     folders = list(folders_visible(access).order_by("name"))
+    task, step = _task_step(access, request.GET.get("task"), request.GET.get("step"))
     chosen = _folder(access, request.GET.get("folder"))
+    if chosen is None and step is not None:
+        chosen = step.folder
     if chosen is None and restricted and folders:
         chosen = folders[0]
     context = dossier_context(
         access,
         folders=folders,
         chosen=chosen,
+        task=task,
+        step=step,
         root_allowed=not restricted,
         enhancements=(
             ("contrast", _("Contraste automatique")),
@@ -81,6 +104,14 @@ def scan_detect_view(request: HttpRequest, access: DossierAccess) -> HttpRespons
     photo = request.FILES.get("photo")
     if photo is None or (photo.size or 0) > DETECT_MAX_BYTES:
         return JsonResponse({"error": _("Photo absente ou trop grande.")}, status=400)
+    try:
+        # The type from the bytes, and no decompression bomb (a few KB of PNG that would
+        # decode to gigabytes): the same checks as any upload.
+        received = file_receive(photo)
+    except UploadRefused as refusal:
+        return JsonResponse({"error": refusal.message}, status=400)
+    if received.mime_type not in IMAGE_TYPES:
+        return JsonResponse({"error": _("Ce fichier n'est pas une photo.")}, status=400)
     detection = scan_detect.detect_bytes(photo.read())
     if detection is None:
         return JsonResponse({"error": _("Ce fichier n'est pas une photo.")}, status=400)
@@ -140,6 +171,7 @@ def _scan_save_read(request: HttpRequest, access: DossierAccess) -> HttpResponse
         return _refusal(_("Les pages envoyées sont incomplètes : recommencez."))
     try:
         folder = _folder(access, request.POST.get("folder"))
+        task, step = _task_step(access, request.POST.get("task"), request.POST.get("step"))
         received = [file_receive(photo) for photo in photos]
         document = scan_save(
             actor=Actor.from_request(request),
@@ -150,13 +182,19 @@ def _scan_save_read(request: HttpRequest, access: DossierAccess) -> HttpResponse
                 ScannedPage(photo=photo, spec=spec)
                 for photo, spec in zip(received, specs, strict=True)
             ],
+            task=task,
+            step=step,
         )
     except (UploadRefused, ActionRefused) as refusal:
         return _refusal(refusal.message)
     finally:
         for photo in photos:
             photo.close()
-    url = reverse("documents:document_detail", args=[access.dossier.slug, document.pk])
+    url = (
+        reverse("assignments:task_detail", args=[access.dossier.slug, task.pk])
+        if task is not None
+        else reverse("documents:document_detail", args=[access.dossier.slug, document.pk])
+    )
     return JsonResponse({"ok": True, "url": url, "id": document.pk}, status=201)
 
 

@@ -89,6 +89,15 @@ def test_detect_without_a_page_answers_the_whole_frame_not_found() -> None:
     assert detection.corners == [(0.0, 0.0), (699.0, 0.0), (699.0, 899.0), (0.0, 899.0)]
 
 
+@pytest.mark.parametrize("size", [(1, 1), (20, 300), (64, 48)])
+def test_detect_answers_even_a_tiny_or_blank_image(size: tuple[int, int]) -> None:
+    height, width = size
+    detection = scan_detect.detect(np.full((height, width, 3), 200, np.uint8))
+
+    assert not detection.found
+    assert detection.corners[2] == (width - 1.0, height - 1.0)
+
+
 def test_detect_beats_the_baseline_on_chequered_tiles() -> None:
     photo = _photo(TILTED, background="tiles")
 

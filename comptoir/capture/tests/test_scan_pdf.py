@@ -90,3 +90,19 @@ def test_impossible_corners_and_non_images_are_refused() -> None:
         scan_pdf.page_render(b"not a photo", PageSpec(PAGE_CORNERS))
     with pytest.raises(scan_pdf.ScanRefused):
         scan_pdf.pdf_assemble([])
+
+
+def test_a_large_photo_is_decoded_smaller_without_losing_the_a4_resolution() -> None:
+    small = cv2.imdecode(np.frombuffer(scan_photo(), np.uint8), cv2.IMREAD_COLOR)
+    assert small is not None
+    large = cv2.resize(small, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    photo = cv2.imencode(".jpg", large, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    spec = PageSpec([(3 * x, 3 * y) for x, y in PAGE_CORNERS])
+
+    assert scan_pdf._reduction(spec) == 2
+    page = _decoded(scan_pdf.page_render(photo, spec))
+
+    height, width = page.shape[:2]
+    assert max(width / 1240, height / 1754) == pytest.approx(1.0, abs=0.002)
+    assert page[int(0.1 * height) : int(0.17 * height), : width // 2].mean() < 200
+    assert page[: int(0.04 * height)].mean() > 200

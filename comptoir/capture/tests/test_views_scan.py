@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import pypdfium2 as pdfium
@@ -148,3 +149,53 @@ def test_ocr_adds_a_text_layer_that_search_finds(owner_client, office):
     assert document.originals.count() == 1
     # A second run on the old version does nothing: the scan has moved on.
     assert text_layer_make(document_id=document.pk, version_id=scan_version) is None
+
+
+def test_a_scan_answers_an_upload_task_step(owner_client, office):
+    from comptoir.assignments.models import Step, TaskDocument
+    from comptoir.assignments.tests.conftest import make_task
+
+    task = make_task(office)
+    step = Step.objects.filter(task=task).order_by("position").first()
+    assert step is not None
+    page = owner_client.get(_url(office, "scan"), {"task": task.pk, "step": step.pk})
+    assert step.title in page.content.decode()
+    pages = [{"corners": PAGE_CORNERS, "rotation": 0, "enhancement": "contrast"}]
+
+    response = _save(
+        owner_client, office, [scan_photo()], pages, task=str(task.pk), step=str(step.pk)
+    )
+
+    assert response.status_code == 201
+    assert response.json()["url"] == reverse(
+        "assignments:task_detail", args=[office["dossier"].slug, task.pk]
+    )
+    linked = TaskDocument.objects.get(task=task)
+    assert linked.step == step
+    assert linked.document.originals.count() == 1
+    detail = owner_client.get(response.json()["url"]).content.decode()
+    assert f"?task={task.pk}&amp;step={step.pk}" in detail
+
+
+def test_a_read_only_member_cannot_scan_for_a_task(client, office):
+    from comptoir.assignments.tests.conftest import make_task
+
+    task = make_task(office)
+    client.force_login(office["users"]["readonly"])
+
+    response = client.get(_url(office, "scan"), {"task": task.pk})
+
+    assert response.status_code == 403
+
+
+def test_detect_refuses_a_decompression_bomb(owner_client, office):
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(data, "PNG")  # 81 Mpx in a few KB
+
+    response = owner_client.post(
+        _url(office, "scan_detect"), {"photo": SimpleUploadedFile("bomb.png", data.getvalue())}
+    )
+
+    assert response.status_code == 400
