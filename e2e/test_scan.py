@@ -108,7 +108,10 @@ def test_scan_two_pages_with_the_camera_then_find_a_word(
     page.get_by_role("button", name="Ouvrir l'appareil photo").click()
     video = page.locator("[data-video]")
     expect(video).to_be_visible()
-    page.wait_for_function("document.querySelector('[data-video]').videoWidth > 0")
+    for _attempt in range(100):  # a function, not a string: the page's CSP forbids eval
+        if video.evaluate("element => element.videoWidth") > 0:
+            break
+        page.wait_for_timeout(100)
     shoot = page.get_by_role("button", name="Prendre la page")
     shoot.click()
     expect(page.locator(".scan-page")).to_have_count(1)
