@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import BoundedDateField
+
 from .chart import DEFAULT_ACCOUNTS, ROLES, VAT_RATES, Chart, vat_key
 from .models import Journal
 from .selectors import EntryFilters
@@ -23,8 +25,8 @@ class EntryFilterForm(forms.Form):
     journal = forms.ChoiceField(
         label=_("Journal"), choices=[("", _("Tous")), *Journal.choices], required=False
     )
-    date_from = forms.DateField(label=_("Du"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_("Au"), required=False, widget=DATE_INPUT)
+    date_from = BoundedDateField(label=_("Du"), required=False, widget=DATE_INPUT)
+    date_to = BoundedDateField(label=_("Au"), required=False, widget=DATE_INPUT)
     account = forms.RegexField(
         label=_("Compte"),
         regex=r"^[0-9A-Za-z]{1,20}$",
@@ -43,7 +45,7 @@ class EntryFilterForm(forms.Form):
 
 
 class CollectForm(forms.Form):
-    up_to = forms.DateField(
+    up_to = BoundedDateField(
         label=_("Jusqu'au"),
         widget=DATE_INPUT,
         help_text=_("Toutes les écritures pas encore collectées datées de ce jour ou avant."),

@@ -10,6 +10,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.core.forms import PLANNED_MAX, PLANNED_MIN, BoundedDateField
+
 from .actions import CUSTOMER_FIELDS, PRODUCT_FIELDS, SETTINGS_FIELDS
 from .lines import LineSpec
 from .models import (
@@ -144,13 +146,15 @@ class CustomerChoiceForm(forms.Form):
 
 
 class InvoiceForm(CustomerChoiceForm):
-    sale_date = forms.DateField(
+    sale_date = BoundedDateField(
         label=_("Date de la vente ou de la prestation"),
         required=False,
         widget=DateInput(),
         help_text=_("Laissée vide : la date d'émission."),
     )
-    due_date = forms.DateField(
+    due_date = BoundedDateField(
+        min_value=PLANNED_MIN,
+        max_value=PLANNED_MAX,
         label=_("Échéance"),
         required=False,
         widget=DateInput(),
@@ -167,14 +171,20 @@ class InvoiceForm(CustomerChoiceForm):
 
 
 class QuoteForm(CustomerChoiceForm):
-    valid_until = forms.DateField(label=_("Valable jusqu'au"), required=False, widget=DateInput())
+    valid_until = BoundedDateField(
+        min_value=PLANNED_MIN,
+        max_value=PLANNED_MAX,
+        label=_("Valable jusqu'au"),
+        required=False,
+        widget=DateInput(),
+    )
     notes = forms.CharField(
         label=_("Mentions libres"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class PaymentForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput(), initial=datetime.date.today)
+    date = BoundedDateField(label=_("Date"), widget=DateInput(), initial=datetime.date.today)
     method = forms.ChoiceField(label=_("Moyen"), choices=PaymentMethod.choices)
     amount = forms.DecimalField(
         label=_("Montant (€)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
@@ -201,8 +211,8 @@ class InvoiceFilterForm(forms.Form):
         required=False,
         empty_label=_("Tous"),
     )
-    start = forms.DateField(label=_("Émise depuis le"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("jusqu'au"), required=False, widget=DateInput())
+    start = BoundedDateField(label=_("Émise depuis le"), required=False, widget=DateInput())
+    end = BoundedDateField(label=_("jusqu'au"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, customers: QuerySet[Customer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
