@@ -54,6 +54,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("task_reminders", HOUR / 4, "comptoir.assignments.tasks.task_reminders_send"),
     PeriodicJob("task_schedules", HOUR, "comptoir.assignments.recurrence.task_schedules_run"),
     PeriodicJob("audit_exports_purge", HOUR, "comptoir.audit.tasks.audit_exports_purge"),
+    PeriodicJob("audit_anchor", DAY, "comptoir.audit.tasks.audit_anchor"),
+    PeriodicJob("backup", DAY, "comptoir.portability.tasks.backup_scheduled"),
 )
 
 
