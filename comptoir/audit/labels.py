@@ -109,6 +109,8 @@ ACTION_LABELS: dict[str, StrOrPromise] = {
     "account.mfa_failed": _("Échec de la double authentification"),
     # The log itself
     "audit.exported": _("Journal exporté"),
+    # Reversibility
+    "dossier.exported": _("Dossier exporté en entier"),
 }
 
 

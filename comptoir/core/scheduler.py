@@ -56,6 +56,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("audit_exports_purge", HOUR, "comptoir.audit.tasks.audit_exports_purge"),
     PeriodicJob("audit_anchor", DAY, "comptoir.audit.tasks.audit_anchor"),
     PeriodicJob("backup", DAY, "comptoir.portability.tasks.backup_scheduled"),
+    PeriodicJob("dossier_exports_purge", HOUR, "comptoir.portability.tasks.dossier_exports_purge"),
 )
 
 

@@ -44,6 +44,10 @@ def dossier_context(access: DossierAccess, **extra: Any) -> dict[str, Any]:
         "can_work_tasks": access.has(Permission.TASK_WORK),
         "can_send_tasks": access.has(Permission.TASK_SEND),
         "can_view_audit": access.has(Permission.AUDIT_VIEW),
+        # The rule is portability.actions.dossier_export_allowed (a higher app).
+        "can_export_dossier": access.has(Permission.EXPORT)
+        and access.has(Permission.AUDIT_VIEW)
+        and access.restricted_folder_ids is None,
         **extra,
     }
 

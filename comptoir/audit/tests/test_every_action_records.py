@@ -1029,6 +1029,17 @@ def s_export_request(w: World) -> Expect:
     return Expect(w.actor("owner"), w.dossier, None)
 
 
+# --- Scenarios: a dossier's full export ---------------------------------------------------
+
+
+def s_dossier_export_request(w: World) -> Expect:
+    from comptoir.portability.actions import dossier_export_request
+
+    w.begin()
+    dossier_export_request(actor=w.actor("owner"), access=w.access("owner"))
+    return Expect(w.actor("owner"), w.dossier, None)
+
+
 # --- The table ----------------------------------------------------------------------------
 
 HELPER = "a pure helper: computes a value, writes nothing"
@@ -1252,6 +1263,13 @@ TABLE: dict[str, Scenario | Exemption] = {
     ),
     "audit.actions_export.scope_across": Exemption(HELPER + " (what an export across covers)"),
     "audit.actions_export.scope_of_export": Exemption(HELPER + " (what an export row covers)"),
+    # portability
+    "portability.actions.dossier_export_request": scenario(
+        s_dossier_export_request, "dossier.exported"
+    ),
+    "portability.actions.dossier_export_allowed": Exemption(
+        HELPER + " (who may export the whole dossier)"
+    ),
 }
 
 
