@@ -39,7 +39,13 @@ from .access import (
 )
 from .forms import FolderForm, RenameForm
 from .models import Document, Folder
-from .uploads import CheckedUploadHandler, UploadRefused, file_receive, size_limit_message
+from .uploads import (
+    CheckedUploadHandler,
+    UploadRefused,
+    file_receive,
+    no_space_message,
+    size_limit_message,
+)
 
 PAGE_SIZE = 50
 # A request may carry this many files (the no-JavaScript form); the script sends one each.
@@ -197,6 +203,9 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
     refused: list[dict[str, str]] = [
         {"name": name, "error": size_limit_message()} for name in too_large
     ]
+    no_space = getattr(request, "uploads_no_space", False)
+    if no_space:
+        refused.append({"name": "", "error": no_space_message()})
     if len(files) > MAX_FILES_PER_REQUEST:
         return _upload_refusal(
             request,
@@ -223,7 +232,7 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
         finally:
             uploaded.close()
     if _wants_json(request):
-        status = 201 if created else (413 if too_large else 400)
+        status = 201 if created else (507 if no_space else 413 if too_large else 400)
         return JsonResponse(
             {
                 "ok": bool(created),
@@ -248,7 +257,9 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
             _("%(n)s document(s) déposé(s).") % {"n": len(created)},
         )
     for item in refused:
-        messages.error(request, f"{item['name']} : {item['error']}")
+        messages.error(
+            request, f"{item['name']} : {item['error']}" if item["name"] else item["error"]
+        )
     return redirect(reverse_documents(access, folder))
 
 
