@@ -14,14 +14,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from comptoir.testing.processes import comptoir_env, comptoir_run, free_port, wait_for_http
+from comptoir.testing.live import counts, get, ok, prepared, serve, stop
 
 pytestmark = [
     pytest.mark.faults,
@@ -33,60 +32,6 @@ pytestmark = [
 
 CSRF = "f" * 32
 MIB = 1024 * 1024
-
-
-def ok(*args: str, data_dir: Path) -> str:
-    result = comptoir_run(*args, data_dir=data_dir, timeout=180)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def prepared(data_dir: Path) -> dict:
-    """Migrated, seeded (a dossier with documents), and a logged-in session."""
-    ok("migrate", "-v", "0", data_dir=data_dir)
-    seeded = json.loads(
-        ok(
-            "shell",
-            "-c",
-            "from comptoir.testing.seed import seed_print; seed_print()",
-            data_dir=data_dir,
-        ).splitlines()[-1]
-    )
-    session = ok(
-        "shell",
-        "-c",
-        "from django.test import Client; from comptoir.accounts.models import User; "
-        f"c = Client(); c.force_login(User.objects.get(email={seeded['email']!r})); "
-        "print(c.cookies['sessionid'].value)",
-        data_dir=data_dir,
-    ).split()[-1]
-    return {**seeded, "session": session}
-
-
-def serve(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "comptoir.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=comptoir_env(data_dir, {"HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1"}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group: killed whole, gunicorn's workers too
-    )
-    wait_for_http(f"http://127.0.0.1:{port}/healthz", process, timeout=120)
-    return process, port
-
-
-def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        return
-    try:
-        process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate(timeout=30)
 
 
 def headers(seeded: dict, length: int, boundary: str) -> dict[str, str]:
@@ -118,29 +63,6 @@ def upload_start(port: int, seeded: dict, size: int) -> tuple[http.client.HTTPCo
 
 def files_under(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
-
-
-def get(port: int, seeded: dict, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request(
-        "GET", path, headers={"Host": "127.0.0.1", "Cookie": f"sessionid={seeded['session']}"}
-    )
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
-    return response.status, body
-
-
-def counts(data_dir: Path) -> tuple[int, int]:
-    out = ok(
-        "shell",
-        "-c",
-        "from comptoir.documents.models import Document, DocumentVersion; "
-        "print(Document.objects.count(), DocumentVersion.objects.count())",
-        data_dir=data_dir,
-    )
-    documents, versions = out.split()[-2:]
-    return int(documents), int(versions)
 
 
 def test_sigkill_in_the_middle_of_a_200_mb_upload_leaves_nothing(tmp_path):
