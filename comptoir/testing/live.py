@@ -47,11 +47,14 @@ def prepared(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
 
 
 def serve(
-    data_dir: Path, env: Mapping[str, str] | None = None
+    data_dir: Path, env: Mapping[str, str] | None = None, *, workers: int = 1
 ) -> tuple[subprocess.Popen[str], int]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "comptoir.cli", "serve", "--port", str(port), "--workers", "1"],
+        [
+            *(sys.executable, "-m", "comptoir.cli", "serve"),
+            *("--port", str(port), "--workers", str(workers)),
+        ],
         env=comptoir_env(data_dir, {"HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1", **(env or {})}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
