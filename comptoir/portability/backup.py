@@ -180,6 +180,12 @@ def _database_snapshot(target: Path) -> None:
 
 
 def _destination_ready(dest: Path) -> None:
+    media = _media_root()
+    if media is not None and dest.is_relative_to(media.resolve()):
+        raise BackupRefused(
+            _("Une sauvegarde ne peut pas être écrite dans le dossier des fichiers %(path)s.")
+            % {"path": media}
+        )
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupRefused(
             _("%(path)s existe déjà et n'est pas un dossier vide : choisissez un autre chemin.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -50,3 +51,10 @@ def test_the_newest_are_kept_and_unfinished_ones_removed(settings, tmp_path):
     manifest = json.loads((made[-1] / "manifest.json").read_text())
     assert manifest["files"]["media/documents/1/abc"]["size"] == 5
     assert manifest["storage"] == {"included": True, "kind": "filesystem"}
+
+
+def test_a_backup_inside_the_stored_files_is_refused(settings):
+    from ..backup import BackupRefused, backup_make
+
+    with pytest.raises(BackupRefused, match="ne peut pas être écrite dans le dossier des fichiers"):
+        backup_make(Path(settings.MEDIA_ROOT) / "backup")
