@@ -24,6 +24,12 @@ def _test_storages(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _test_anchors(settings, tmp_path):
+    # The audit anchors file is read by every `audit-verify`: one per test, never shared.
+    settings.AUDIT_ANCHORS_DIR = tmp_path / "anchors"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Tests create and log in hundreds of users; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

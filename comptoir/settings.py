@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "comptoir.accounting",
     "comptoir.invoicing",
     "comptoir.capture",
+    "comptoir.portability",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -313,6 +314,15 @@ FILE_UPLOAD_HANDLERS = ["comptoir.documents.uploads.CheckedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads-tmp")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(exist_ok=True)
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Backups and audit anchors ----------------------------------------------------------
+# The audit chains' heads are appended daily and at each backup to a file outside the
+# database (audit/anchors.py): point this at another disk or a write-once mount.
+AUDIT_ANCHORS_DIR = Path(os.environ.get("AUDIT_ANCHORS_DIR", str(DATA_DIR / "anchors")))
+# Scheduled backups (job `backup`): off unless BACKUP_DIR is set; the newest BACKUP_KEEP
+# are kept. `comptoir backup DEST` works without them.
+BACKUP_DIR = os.environ.get("BACKUP_DIR", "").strip()
+BACKUP_KEEP = max(1, env_int("BACKUP_KEEP", 7))
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "fr"

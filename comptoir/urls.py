@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("comptoir.accounting.urls")),
     path("", include("comptoir.invoicing.urls")),
     path("", include("comptoir.capture.urls")),
+    path("", include("comptoir.portability.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),

@@ -142,6 +142,8 @@ ACTION_LABELS: dict[str, StrOrPromise] = {
     "accounting.batch_cancelled": _("Lot d'écritures annulé"),
     "accounting.ledger_exported": _("Écritures d'un exercice exportées"),
     "accounting.chart_updated": _("Plan comptable modifié"),
+    # Reversibility
+    "dossier.exported": _("Dossier exporté en entier"),
 }
 
 

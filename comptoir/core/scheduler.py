@@ -55,6 +55,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("task_schedules", HOUR, "comptoir.assignments.recurrence.task_schedules_run"),
     PeriodicJob("audit_exports_purge", HOUR, "comptoir.audit.tasks.audit_exports_purge"),
     PeriodicJob("tus_purge", HOUR, "comptoir.capture.tasks_tus.tus_purge"),
+    PeriodicJob("audit_anchor", DAY, "comptoir.audit.tasks.audit_anchor"),
+    PeriodicJob("backup", DAY, "comptoir.portability.tasks.backup_scheduled"),
+    PeriodicJob("dossier_exports_purge", HOUR, "comptoir.portability.tasks.dossier_exports_purge"),
 )
 
 

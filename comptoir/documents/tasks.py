@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -39,8 +41,31 @@ def trash_purge() -> int:
 
 @task()
 def orphan_files_sweep() -> int:
-    removed = orphan_files_remove(now=timezone.now())
+    now = timezone.now()
+    removed = orphan_files_remove(now=now) + upload_temp_files_remove(now=now)
     search.search_index_prune()
+    return removed
+
+
+def upload_temp_files_remove(*, now: datetime.datetime) -> int:
+    """Delete temporary upload files older than ORPHAN_MIN_AGE: a web process killed in
+    the middle of an upload (SIGKILL, power cut) never closes, hence never deletes, the
+    file its upload was streaming into."""
+    folder = settings.FILE_UPLOAD_TEMP_DIR
+    if not folder or not os.path.isdir(folder):
+        return 0
+    cutoff = (now - ORPHAN_MIN_AGE).timestamp()
+    removed = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                continue
+    if removed:
+        logger.info("stale upload temporary files removed: %s", removed)
     return removed
 
 

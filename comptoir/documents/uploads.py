@@ -9,6 +9,7 @@ storage never uses it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import unicodedata
 import warnings
@@ -149,6 +150,13 @@ def body_unreadable(request: HttpRequest) -> str | None:
     return None
 
 
+def no_space_message() -> str:
+    return _(
+        "Le serveur n'a plus assez d'espace disque : le fichier n'a pas été enregistré. "
+        "Réessayez plus tard et prévenez l'administrateur."
+    )
+
+
 def size_limit_message() -> str:
     from django.template.defaultfilters import filesizeformat
 
@@ -184,7 +192,16 @@ class CheckedUploadHandler(TemporaryFileUploadHandler):
                 self.request.uploads_too_large.append(self.file_name)  # type: ignore[attr-defined]
             raise SkipFile
         self.sha.update(raw_data)
-        self.file.write(raw_data)
+        try:
+            self.file.write(raw_data)
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+            # Disk full: nothing half-written stays (closing deletes it); the view says so.
+            self.file.close()
+            if self.request is not None:
+                self.request.uploads_no_space = True  # type: ignore[attr-defined]
+            raise SkipFile from None
         return None
 
     def file_complete(self, file_size: int) -> UploadedFile | None:

@@ -44,6 +44,7 @@ from .uploads import (
     UploadRefused,
     body_unreadable,
     file_receive,
+    no_space_message,
     size_limit_message,
 )
 
@@ -205,6 +206,9 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
     refused: list[dict[str, str]] = [
         {"name": name, "error": size_limit_message()} for name in too_large
     ]
+    no_space = getattr(request, "uploads_no_space", False)
+    if no_space:
+        refused.append({"name": "", "error": no_space_message()})
     if len(files) > MAX_FILES_PER_REQUEST:
         return _upload_refusal(
             request,
@@ -231,7 +235,7 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
         finally:
             uploaded.close()
     if _wants_json(request):
-        status = 201 if created else (413 if too_large else 400)
+        status = 201 if created else (507 if no_space else 413 if too_large else 400)
         return JsonResponse(
             {
                 "ok": bool(created),
@@ -256,7 +260,9 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
             _("%(n)s document(s) déposé(s).") % {"n": len(created)},
         )
     for item in refused:
-        messages.error(request, f"{item['name']} : {item['error']}")
+        messages.error(
+            request, f"{item['name']} : {item['error']}" if item["name"] else item["error"]
+        )
     return redirect(reverse_documents(access, folder))
 
 

@@ -47,6 +47,10 @@ def dossier_context(access: DossierAccess, **extra: Any) -> dict[str, Any]:
         "can_view_invoices": access.has(Permission.INVOICE_VIEW),
         "can_view_entries": access.has(Permission.INVOICE_VIEW),
         "can_export": access.has(Permission.EXPORT),
+        # The rule is portability.actions.dossier_export_allowed (a higher app).
+        "can_export_dossier": access.has(Permission.EXPORT)
+        and access.has(Permission.AUDIT_VIEW)
+        and access.restricted_folder_ids is None,
         **extra,
     }
 

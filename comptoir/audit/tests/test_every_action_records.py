@@ -1209,6 +1209,17 @@ def s_tus_upload_finish(w: World) -> Expect:
     return Expect(w.actor("owner"), w.dossier, upload.document)
 
 
+# --- Scenarios: a dossier's full export ---------------------------------------------------
+
+
+def s_dossier_export_request(w: World) -> Expect:
+    from comptoir.portability.actions import dossier_export_request
+
+    w.begin()
+    dossier_export_request(actor=w.actor("owner"), access=w.access("owner"))
+    return Expect(w.actor("owner"), w.dossier, None)
+
+
 # --- The table ----------------------------------------------------------------------------
 
 HELPER = "a pure helper: computes a value, writes nothing"
@@ -1480,6 +1491,13 @@ TABLE: dict[str, Scenario | Exemption] = {
     ),
     "capture.actions_tus.tus_uploads_purge": Exemption(
         "the worker's internals: removes abandoned partial uploads and their bytes"
+    ),
+    # portability
+    "portability.actions.dossier_export_request": scenario(
+        s_dossier_export_request, "dossier.exported"
+    ),
+    "portability.actions.dossier_export_allowed": Exemption(
+        HELPER + " (who may export the whole dossier)"
     ),
 }
 

@@ -1,7 +1,8 @@
 """`comptoir audit-verify [--dossier SLUG]`: does the audit log's hash chain hold?
 
-Exit 0 when every chain (or the dossier's) holds, 1 naming the first broken event, 2 for
-an unknown dossier. Reads the events in `seq` order by chunks: flat memory, any size.
+Exit 0 when every chain (or the dossier's) holds and agrees with the last anchor written
+outside the database (audit/anchors.py), 1 naming the first broken event, 2 for an
+unknown dossier. Reads the events in `seq` order by chunks: flat memory, any size.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from comptoir.audit.anchors import anchor_check, anchor_last, anchors_path
 from comptoir.audit.chain import GLOBAL_CHAIN, ChainBreak, append_only_guarded, chains_verify
 from comptoir.dossiers.models import Dossier
 
@@ -57,6 +60,13 @@ class Command(BaseCommand):
         if report.broken is not None:
             self.stderr.write(self._broken(report.broken), self.style.ERROR)
             sys.exit(1)
+        # A chain recomputed after an edit holds on its own: only the anchor sees it.
+        anchor = anchor_last()
+        if anchor is not None:
+            broken = anchor_check(anchor, dossier_id=dossier_id)
+            if broken is not None:
+                self.stderr.write(self._broken(broken), self.style.ERROR)
+                sys.exit(1)
         chains = ngettext("%(chains)s chaîne", "%(chains)s chaînes", report.chains) % {
             "chains": _number(report.chains)
         }
@@ -69,6 +79,14 @@ class Command(BaseCommand):
             % {"events": _number(report.events), "chains": chains},
             self.style.SUCCESS,
         )
+        if anchor is not None:
+            self.stdout.write(
+                _("Conforme à l'ancre du %(when)s (%(path)s).")
+                % {
+                    "when": date_format(timezone.localtime(anchor.at), "DATETIME_FORMAT"),
+                    "path": anchors_path(),
+                }
+            )
 
     def _broken(self, broken: ChainBreak) -> str:
         if broken.key == GLOBAL_CHAIN:
