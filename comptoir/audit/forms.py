@@ -15,7 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
-from comptoir.core.forms import BoundedDateField
+from comptoir.core.forms import CHOICES_MAX, DATALIST_MAX, BoundedDateField
 from comptoir.dossiers.models import Dossier
 
 from .labels import action_choices, object_choices
@@ -25,13 +25,6 @@ from .selectors import DATE_MAX, DATE_MIN
 # ("documents.document"). Unknown but well-formed values are kept (events of old codes).
 ACTION_SHAPE = re.compile(r"^[a-z][a-z0-9_]*\.(?:[a-z0-9_]+)?$")
 OBJECT_SHAPE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
-
-
-# Up to this many choices a field is a <select>; above, a text input with a <datalist> of
-# the first DATALIST_MAX (a firm serving a thousand dossiers must not render a thousand
-# options on every page: ~50 ms). The input takes an option's text or an id (links).
-CHOICES_MAX = 50
-DATALIST_MAX = 100
 
 
 class DatalistInput(forms.TextInput):
