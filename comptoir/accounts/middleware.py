@@ -145,9 +145,8 @@ def session_activity_note(request: HttpRequest) -> None:
     )
     if seen is not None:
         user_id, ip, user_agent, last_seen_at = seen
-        agent = request.META.get("HTTP_USER_AGENT", "")[
-            : UserSession._meta.get_field("user_agent").max_length  # type: ignore[union-attr]
-        ]
+        longest = UserSession._meta.get_field("user_agent").max_length
+        agent = request.META.get("HTTP_USER_AGENT", "")[:longest]
         fresh = (timezone.now() - last_seen_at).total_seconds() < settings.SESSION_ACTIVITY_SECONDS
         same = (
             user_id == request.user.pk

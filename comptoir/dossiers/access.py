@@ -79,14 +79,13 @@ def firms_of(user: User) -> QuerySet[Firm]:
 
 
 def dossiers_for_user(user: User) -> QuerySet[Dossier]:
-    """Every live dossier the user reaches, directly or through a firm."""
-    return (
-        Dossier.objects.alive()
-        .filter(
-            Q(memberships__user=user)
-            | Q(firm_accesses__firm__in=FirmMember.objects.filter(user=user).values("firm"))
-        )
-        .distinct()
+    """Every live dossier the user reaches, directly or through a firm: two subqueries of
+    ids, no JOIN, so no DISTINCT over the dossiers (sorting a thousand of them for the
+    switcher's ten would otherwise de-duplicate them all first)."""
+    firms = FirmMember.objects.filter(user=user).values("firm")
+    return Dossier.objects.alive().filter(
+        Q(pk__in=Membership.objects.filter(user=user).values("dossier"))
+        | Q(pk__in=FirmAccess.objects.filter(firm__in=firms).values("dossier"))
     )
 
 
