@@ -544,6 +544,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--output", default="", help="results file stem (default scale)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="a folder kept by --keep: measure the pages again on its data, no generation",
+    )
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--slug", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -551,7 +556,7 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args)))
         return
 
-    folder = Path(tempfile.mkdtemp(prefix="comptoir-bench-scale-"))
+    folder = Path(args.reuse or tempfile.mkdtemp(prefix="comptoir-bench-scale-"))
     env = {k: v for k, v in os.environ.items() if k not in {"COMPTOIR_DEMO", "HTTPS"}}
     env.update(
         COMPTOIR_DATA_DIR=str(folder / "data"),
@@ -563,14 +568,9 @@ def main() -> None:
         env["DATABASE_URL"] = args.database_url
     else:
         env.pop("DATABASE_URL", None)
-    size = (
-        f"{args.documents} documents, {args.tasks} tasks, {args.events} events, "
-        f"{args.invoices} invoices"
-    )
     results: dict[str, Any] = {
         "machine": machine(),
         "database": "PostgreSQL" if args.database_url else "SQLite (WAL)",
-        "size": size,
     }
     counts = [
         *("--dossiers", str(args.dossiers), "--documents", str(args.documents)),
@@ -578,14 +578,23 @@ def main() -> None:
         *("--invoices", str(args.invoices)),
     ]
     try:
-        comptoir(env, "migrate", "-v", "0")
+        if args.reuse:
+            results.update(json.loads((folder / "generated.json").read_text()))
+        else:
+            results["size"] = (
+                f"{args.documents} documents, {args.tasks} tasks, {args.events} events, "
+                f"{args.invoices} invoices"
+            )
+            comptoir(env, "migrate", "-v", "0")
+            results["generate"] = run_phase("generate", env, *counts)
+            generated = {"size": results["size"], "generate": results["generate"]}
+            (folder / "generated.json").write_text(json.dumps(generated))
         comptoir(env, "collectstatic", "--noinput", "-v", "0")  # DEBUG off: the manifest
-        results["generate"] = run_phase("generate", env, *counts)
         results["pages"] = run_phase("pages", env, "--slug", results["generate"]["slug"])
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             shutil.rmtree(folder, ignore_errors=True)
-        else:
+        elif args.keep:
             print(f"kept {folder}")
     RESULTS.mkdir(exist_ok=True)
     stem = args.output or ("scale_postgresql" if args.database_url else "scale")
