@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "comptoir.core.i18n.LanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "comptoir.accounts.middleware.SessionActivityMiddleware",
     "comptoir.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -234,6 +234,9 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys on http://localhost in the demo
 MFA_TOTP_ISSUER = "Comptoir"
 USERSESSIONS_TRACK_ACTIVITY = True
+# The sessions page's "last seen" is written at most this often per session (and at once
+# when the address or browser changes), not on every page: see SessionActivityMiddleware.
+SESSION_ACTIVITY_SECONDS = env_int("SESSION_ACTIVITY_SECONDS", 300)
 # Ending a session is audited there (allauth sends no signal for it).
 USERSESSIONS_ADAPTER = "comptoir.accounts.adapter.UserSessionsAdapter"
 

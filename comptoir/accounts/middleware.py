@@ -106,3 +106,53 @@ class RequireTwoFactorMiddleware:
         if storage is not None and Message(messages.WARNING, text) in storage:
             return
         messages.warning(request, text, fail_silently=True)
+
+
+class SessionActivityMiddleware:
+    """allauth's `UserSessionsMiddleware`, without a write on every page.
+
+    allauth's writes the person's `UserSession` row on every signed-in request (taking
+    SQLite's write lock for a page view). This reads it (one indexed SELECT) and writes it
+    through allauth's own `create_from_request` only when the address or browser changed
+    (allauth's `session_client_changed` still fires) or when `last_seen_at` is older than
+    `SESSION_ACTIVITY_SECONDS`: the sessions page stays right to within those minutes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            getattr(settings, "USERSESSIONS_TRACK_ACTIVITY", False)
+            and hasattr(request, "session")
+            and request.session.session_key
+            and hasattr(request, "user")
+            and request.user.is_authenticated
+        ):
+            session_activity_note(request)
+        return self.get_response(request)
+
+
+def session_activity_note(request: HttpRequest) -> None:
+    from allauth.account.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+    from django.utils import timezone
+
+    seen = (
+        UserSession.objects.filter(session_key=request.session.session_key)
+        .values_list("user_id", "ip", "user_agent", "last_seen_at")
+        .first()
+    )
+    if seen is not None:
+        user_id, ip, user_agent, last_seen_at = seen
+        longest = UserSession._meta.get_field("user_agent").max_length
+        agent = request.META.get("HTTP_USER_AGENT", "")[:longest]
+        fresh = (timezone.now() - last_seen_at).total_seconds() < settings.SESSION_ACTIVITY_SECONDS
+        same = (
+            user_id == request.user.pk
+            and ip == get_adapter().get_client_ip(request)
+            and user_agent == agent
+        )
+        if fresh and same:
+            return
+    UserSession.objects.create_from_request(request)

@@ -12,11 +12,12 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from comptoir.dossiers.access import DossierAccess, dossiers_for_user, membership_permissions
-from comptoir.dossiers.models import Dossier, FirmMember, Membership
+from comptoir.dossiers.access import DossierAccess, membership_permissions
+from comptoir.dossiers.models import Dossier, FirmAccess, FirmMember, Membership
 from comptoir.dossiers.permissions import ROLE_PERMISSIONS, Permission, Role
 
 from .access import tasks_visible
@@ -85,17 +86,46 @@ def task_people(dossier: Dossier) -> QuerySet[User]:
     )  # type: ignore[return-value]
 
 
+# What a row shows (`_task_rows.html`): a task list reads these columns only, not the
+# creator's password hash nor the task's message.
+ROW_FIELDS = (
+    "id",
+    "dossier_id",
+    "kind",
+    "title",
+    "state",
+    "outcome",
+    "due_date",
+    "completed_at",
+    "created_at",
+    "created_by_id",
+    "dossier__slug",
+    "dossier__name",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_by__email",
+)
+
+
+def _steps_count(*, done: bool) -> Coalesce:
+    """A task's live steps (done: marked, not open), as a correlated subquery: counting
+    through a JOIN would GROUP BY every selected column of every open task."""
+    steps = Step.objects.filter(task=OuterRef("pk"), deleted_at__isnull=True)
+    if done:
+        steps = steps.exclude(state=StepState.OPEN)
+    counted = steps.order_by().values("task").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def _with_row_data(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    live = Q(steps__deleted_at__isnull=True)
+    assignees = TaskAssignee.objects.select_related("user").only(
+        "pk", "task_id", "user_id", "user__first_name", "user__last_name", "user__email"
+    )
     return (
         tasks.select_related("dossier", "created_by")
-        .annotate(
-            steps_total=Count("steps", filter=live, distinct=True),
-            steps_done=Count("steps", filter=live & ~Q(steps__state=StepState.OPEN), distinct=True),
-        )
-        .prefetch_related(
-            Prefetch("assignees", queryset=TaskAssignee.objects.select_related("user"))
-        )
+        .only(*ROW_FIELDS)
+        .annotate(steps_total=_steps_count(done=False), steps_done=_steps_count(done=True))
+        .prefetch_related(Prefetch("assignees", queryset=assignees))
     )
 
 
@@ -155,13 +185,13 @@ def tasks_for_list(
 
 
 def board_dossiers(user: User) -> QuerySet[Dossier]:
-    """The dossiers where `user` may send tasks (directly or through a firm).
+    """The dossiers where `user` may send tasks (directly or through a firm), by name,
+    with only `pk`, `slug` and `name`.
 
     Firm staff get Comptable's permissions (TASK_SEND included); a direct member has
-    TASK_SEND through the role table, or a custom profile that contains it.
+    TASK_SEND through the role table, or a custom profile that contains it. Each way in is
+    a subquery of ids (no JOIN, no DISTINCT over the dossiers).
     """
-    from comptoir.dossiers.models import Membership
-
     sending_roles = [
         role for role, perms in ROLE_PERMISSIONS.items() if Permission.TASK_SEND in perms
     ]
@@ -172,25 +202,32 @@ def board_dossiers(user: User) -> QuerySet[Dossier]:
         for m in Membership.objects.filter(user=user, role=Role.CUSTOM).select_related("profile")
         if m.profile is not None and Permission.TASK_SEND.value in m.profile.permissions
     ]
+    firms = FirmMember.objects.filter(user=user).values("firm")
     return (
-        dossiers_for_user(user)
+        Dossier.objects.alive()
         .filter(
-            Q(firm_accesses__firm__members__user=user)
-            | Q(memberships__user=user, memberships__role__in=sending_roles)
+            Q(pk__in=FirmAccess.objects.filter(firm__in=firms).values("dossier"))
+            | Q(
+                pk__in=Membership.objects.filter(user=user, role__in=sending_roles).values(
+                    "dossier"
+                )
+            )
             | Q(pk__in=custom)
         )
-        .distinct()
-        .order_by("name")
+        .only("pk", "slug", "name")
+        .order_by(Lower("name"), "pk")
     )
 
 
 def tasks_for_board(
-    user: User, *, state: str, dossier_id: int | None = None, due: str = ""
+    dossier_ids: list[int], *, state: str, dossier_id: int | None = None, due: str = ""
 ) -> tuple[QuerySet[Task], dict[str, int]]:
-    dossier_ids = board_dossiers(user).values("pk")
-    tasks = Task.objects.filter(dossier__in=dossier_ids)
+    """The open or done tasks of these dossiers (the caller's `board_dossiers`), and the
+    counts of both lists (one query; the page's paginator takes its total from it)."""
     if dossier_id is not None:
-        tasks = tasks.filter(dossier_id=dossier_id)
+        tasks = Task.objects.filter(dossier_id=dossier_id)
+    else:
+        tasks = Task.objects.filter(dossier_id__in=dossier_ids)
     tasks = tasks_filter(tasks, due=due)
     counts = state_counts(tasks)
     rows = _with_row_data(tasks.filter(state=state))

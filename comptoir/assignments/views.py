@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from comptoir.audit.actions import Actor
 from comptoir.audit.models import AuditEvent
 from comptoir.core.converters import parse_id
+from comptoir.core.forms import CHOICES_MAX, DATALIST_MAX
 from comptoir.documents.access import documents_visible, folders_visible
 from comptoir.documents.uploads import CheckedUploadHandler, body_unreadable, size_limit_message
 from comptoir.dossiers.access import DossierAccess, dossier_view
@@ -93,6 +94,25 @@ def task_list(request: HttpRequest, access: DossierAccess) -> HttpResponse:
     return render(request, "assignments/task_list.html", context)
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its total (counted with the tab counts), so it runs no COUNT."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _board_dossier(value: str, dossiers: list[Any]) -> int | None:
+    """The board's dossier filter: an id (links, the select) or a dossier's exact name
+    (the text input), among the dossiers served; anything else is no filter."""
+    value = value.strip()
+    pk = parse_id(value)
+    if pk is not None and any(d.pk == pk for d in dossiers):
+        return pk
+    named = [d.pk for d in dossiers if d.name.casefold() == value.casefold()] if value else []
+    return named[0] if len(named) == 1 else None
+
+
 @login_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
@@ -100,16 +120,12 @@ def board(request: HttpRequest) -> HttpResponse:
     dossiers = list(selectors.board_dossiers(user))  # type: ignore[arg-type]
     state = _state(request)
     due = request.GET.get("due", "")
-    dossier_id = parse_id(request.GET.get("dossier"))
-    if dossier_id is not None and dossier_id not in {d.pk for d in dossiers}:
-        dossier_id = None
+    dossier_id = _board_dossier(request.GET.get("dossier", ""), dossiers)
     tasks, counts = selectors.tasks_for_board(
-        user,  # type: ignore[arg-type]
-        state=state,
-        dossier_id=dossier_id,
-        due=due,
+        [d.pk for d in dossiers], state=state, dossier_id=dossier_id, due=due
     )
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountedPaginator(tasks, PAGE_SIZE, count=counts[state]).get_page(request.GET.get("page"))
+    chosen = next((d for d in dossiers if d.pk == dossier_id), None)
     return render(
         request,
         "assignments/board.html",
@@ -120,6 +136,10 @@ def board(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "dossiers": dossiers,
             "dossier_id": dossier_id,
+            # Above CHOICES_MAX dossiers the filter is a text input with a datalist.
+            "dossier_search": len(dossiers) > CHOICES_MAX,
+            "dossier_options": dossiers[:DATALIST_MAX],
+            "dossier_chosen": chosen,
             "due": due if due in selectors.DueFilter.VALUES else "",
             "today": timezone.localdate(),
             "query_state": _query_without(request, "state", "page"),

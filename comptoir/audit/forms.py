@@ -8,14 +8,14 @@ A value the form refuses is shown with its error and left out of the filtering.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
-from comptoir.core.forms import BoundedDateField
+from comptoir.core.forms import CHOICES_MAX, DATALIST_MAX, BoundedDateField
 from comptoir.dossiers.models import Dossier
 
 from .labels import action_choices, object_choices
@@ -25,6 +25,59 @@ from .selectors import DATE_MAX, DATE_MIN
 # ("documents.document"). Unknown but well-formed values are kept (events of old codes).
 ACTION_SHAPE = re.compile(r"^[a-z][a-z0-9_]*\.(?:[a-z0-9_]+)?$")
 OBJECT_SHAPE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+
+
+class DatalistInput(forms.TextInput):
+    template_name = "audit/widgets/datalist.html"
+
+    def __init__(self, options: Sequence[str]) -> None:
+        super().__init__()
+        self.options = list(options)[:DATALIST_MAX]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["attrs"]["list"] = f"{widget['attrs'].get('id', name)}-options"
+        widget["attrs"]["autocomplete"] = "off"
+        widget["options"] = self.options
+        return context
+
+
+class PickField(forms.CharField):
+    """One of many, typed: an id (`ids`), an option's text (`by_text`, compared
+    case-insensitively, unique), else whatever `lookup` finds (one query), else an error."""
+
+    def __init__(
+        self,
+        *,
+        ids: set[str],
+        by_text: dict[str, list[str]],
+        lookup: Callable[[str], str | None] | None = None,
+        unknown: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(required=False, max_length=320, **kwargs)
+        self.ids, self.by_text, self.lookup, self.unknown = ids, by_text, lookup, unknown
+
+    def clean(self, value: Any) -> str:
+        text = str(super().clean(value) or "").strip()
+        if not text or text in self.ids:
+            return text
+        found = self.by_text.get(text.casefold(), [])
+        if len(found) == 1:
+            return found[0]
+        if self.lookup is not None:
+            pk = self.lookup(text)
+            if pk is not None:
+                return pk
+        raise forms.ValidationError(self.unknown)
+
+
+def _texts(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    by_text: dict[str, list[str]] = {}
+    for pk, text in pairs:
+        by_text.setdefault(text.casefold(), []).append(pk)
+    return by_text
 
 
 class DateInput(forms.DateInput):
@@ -45,23 +98,34 @@ class EventFilterForm(forms.Form):
         other_actor: tuple[int, str] | None = None,
         dossiers: Iterable[Dossier] | None = None,
         in_dossiers: bool = True,
+        actor_lookup: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__(data, auto_id="log-%s")
         if dossiers is not None:
-            self.fields["dossier"] = forms.ChoiceField(
-                label=_("Dossier"),
-                required=False,
-                choices=[("", _("Tous les dossiers")), *((str(d.pk), d.name) for d in dossiers)],
-            )
+            self._dossier_field(list(dossiers))
         actors: list[tuple[str, str]] = [(str(p.pk), _person_label(p)) for p in people]
         if other_actor is not None:
             actor_id, actor_label = other_actor
             actors.append((str(actor_id), actor_label))
-        self.fields["actor"] = forms.ChoiceField(
-            label=_("Utilisateur"),
-            required=False,
-            choices=[("", _("Tout le monde")), *actors],
-        )
+        if len(actors) <= CHOICES_MAX:
+            self.fields["actor"] = forms.ChoiceField(
+                label=_("Utilisateur"),
+                required=False,
+                choices=[("", _("Tout le monde")), *actors],
+            )
+        else:
+            emails = [(str(p.pk), p.email) for p in people]
+            if other_actor is not None:
+                emails.append((str(other_actor[0]), other_actor[1]))
+            self.fields["actor"] = PickField(
+                label=_("Utilisateur"),
+                ids={pk for pk, _email in emails},
+                by_text=_texts(emails),
+                lookup=actor_lookup,
+                unknown=_("Personne inconnue dans ces dossiers : saisissez son adresse e-mail."),
+                widget=DatalistInput([email for _pk, email in emails]),
+            )
+            self._show_text("actor", dict(emails))
         actions: list[Any] = [
             ("", _("Toutes les actions")),
             *action_choices(in_dossiers=in_dossiers),
@@ -89,6 +153,35 @@ class EventFilterForm(forms.Form):
                 widget=DateInput(),
                 error_messages={"invalid": _("Saisissez une date valide (AAAA-MM-JJ).")},
             )
+
+    def _dossier_field(self, dossiers: list[Dossier]) -> None:
+        if len(dossiers) <= CHOICES_MAX:
+            self.fields["dossier"] = forms.ChoiceField(
+                label=_("Dossier"),
+                required=False,
+                choices=[("", _("Tous les dossiers")), *((str(d.pk), d.name) for d in dossiers)],
+            )
+            return
+        names = [(str(d.pk), d.name) for d in dossiers]
+        self.fields["dossier"] = PickField(
+            label=_("Dossier"),
+            ids={pk for pk, _name in names},
+            by_text=_texts(names),
+            unknown=_("Choisissez un des dossiers proposés (son nom exact)."),
+            widget=DatalistInput([name for _pk, name in names]),
+        )
+        self._show_text("dossier", dict(names))
+
+    def _show_text(self, name: str, texts: dict[str, str]) -> None:
+        """A value given by id (a link) is shown as its text when that text is unique."""
+        value = str(self.data.get(name) or "") if self.is_bound else ""
+        text = texts.get(value)
+        if text is None:
+            return
+        field = self.fields[name]
+        assert isinstance(field, PickField)
+        if len(field.by_text.get(text.casefold(), [])) == 1:
+            self.data = {**dict(self.data.items()), name: text}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

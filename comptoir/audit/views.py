@@ -29,8 +29,8 @@ from comptoir.dossiers.models import Dossier, FirmMember, Membership
 from comptoir.dossiers.permissions import Permission
 from comptoir.dossiers.views_dossier import dossier_context
 
-from .access import dossiers_audited, events_visible, events_visible_across
-from .forms import EventFilterForm
+from .access import audit_scope, events_visible, events_visible_across
+from .forms import DATALIST_MAX, EventFilterForm
 from .labels import action_label, details_summary, object_label, user_agent_short
 from .models import AuditEvent
 from .selectors import EventFilters, EventPage, events_filter, events_page
@@ -38,9 +38,9 @@ from .selectors import EventFilters, EventPage, events_filter, events_page
 if TYPE_CHECKING:
     from comptoir.accounts.models import User
 
-# Across many dossiers the "Utilisateur" list is cut here (by name); choosing a dossier
-# lists its people in full, and an author chosen from a link is always offered.
-PEOPLE_MAX = 500
+# Across many dossiers the "Utilisateur" field offers this many people (by name) and takes
+# anyone else of these dossiers by address; choosing a dossier lists its people in full.
+PEOPLE_MAX = DATALIST_MAX
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,9 @@ class EventRow:
     details: list[tuple[str, str]]
 
 
-def _people(dossier_ids: list[int], *, limit: int | None = None) -> list[User]:
-    """Direct members of these dossiers and the staff of the firms serving them: one query."""
+def _people_of(dossier_ids: list[int]) -> QuerySet[User]:
     user_model = get_user_model()
-    people = (
+    return (
         user_model.objects.filter(
             Q(pk__in=Membership.objects.filter(dossier_id__in=dossier_ids).values("user"))
             | Q(
@@ -72,7 +71,33 @@ def _people(dossier_ids: list[int], *, limit: int | None = None) -> list[User]:
         .only("pk", "email", "first_name", "last_name")
         .order_by("first_name", "last_name", "email")
     )
-    return list(people[:limit] if limit is not None else people)  # type: ignore[arg-type]
+
+
+def _people(dossier_ids: list[int], *, limit: int | None = None) -> list[User]:
+    """Direct members of these dossiers and the staff of the firms serving them: one query."""
+    people = _people_of(dossier_ids)
+    return list(people[:limit] if limit is not None else people)
+
+
+def _actor_lookup(dossier_ids: list[int]) -> Any:
+    """Someone of these dossiers by address or id, beyond the people offered (one query)."""
+
+    def lookup(text: str) -> str | None:
+        people = _people_of(dossier_ids)
+        found = people.filter(pk=int(text)) if text.isdigit() else people.filter(email__iexact=text)
+        pk = found.values_list("pk", flat=True).first()
+        return str(pk) if pk is not None else None
+
+    return lookup
+
+
+def _names(page: EventPage) -> dict[int, str]:
+    """The full names of the page's authors (one query, whatever the number of people)."""
+    ids = {event.actor_id for event in page.events if event.actor_id}
+    if not ids:
+        return {}
+    people = get_user_model().objects.filter(pk__in=ids).only("pk", "first_name", "last_name")
+    return {p.pk: p.get_full_name() for p in people}
 
 
 def _other_actor(
@@ -92,8 +117,8 @@ def _wrappable(label: str) -> tuple[str, str]:
     return (local, at + domain)
 
 
-def _rows(page: EventPage, people: list[User]) -> list[EventRow]:
-    names = {p.pk: p.get_full_name() for p in people}
+def _rows(page: EventPage) -> list[EventRow]:
+    names = _names(page)
     return [
         EventRow(
             event=event,
@@ -114,6 +139,7 @@ def _log_context(
     events: QuerySet[AuditEvent],
     people: list[User],
     dossiers: list[Dossier] | None,
+    actor_lookup: Any = None,
 ) -> dict[str, Any]:
     """What both pages show: the form, the filters, one page of rows and its links."""
     form = EventFilterForm(
@@ -121,6 +147,7 @@ def _log_context(
         people=people,
         other_actor=_other_actor(events, people, request.GET),
         dossiers=dossiers,
+        actor_lookup=actor_lookup,
     )
     filters = EventFilters.from_query(form.valid_query())
     before = parse_id(request.GET.get("before"))
@@ -136,7 +163,7 @@ def _log_context(
         "filters": filters,
         "filters_query": filters_query,
         "filtered": bool(filters.as_query()),
-        "rows": _rows(page, people),
+        "rows": _rows(page),
         "page": page,
         "before": before,
         "older_query": older_query,
@@ -157,16 +184,23 @@ def dossier_log(request: HttpRequest, access: DossierAccess) -> HttpResponse:
 @require_GET
 def log_across(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    dossiers = dossiers_audited(user)
+    scope = audit_scope(user)
+    dossiers = scope.dossiers
     if not dossiers:
         raise PermissionDenied
-    events = events_visible_across(user, dossiers)
+    ids = [d.pk for d in dossiers]
     chosen = parse_id(request.GET.get("dossier"))
-    if chosen is not None and chosen in {d.pk for d in dossiers}:
+    if chosen is not None and chosen in set(ids):
         people = _people([chosen])
     else:
-        people = _people([d.pk for d in dossiers], limit=PEOPLE_MAX)
-    context = _log_context(request, events=events, people=people, dossiers=dossiers)
+        people = _people(ids, limit=PEOPLE_MAX)
+    # With no filter the page walks the events newest first by id (see `walk_by_id`).
+    hint = EventFilters.from_query(request.GET)
+    walk = not (hint.actor or hint.action or hint.object_type or hint.dossier or hint.by_time)
+    events = events_visible_across(user, dossiers, walk_by_id=walk)
+    context = _log_context(
+        request, events=events, people=people, dossiers=dossiers, actor_lookup=_actor_lookup(ids)
+    )
     return render(
         request,
         "audit/log_across.html",
@@ -175,7 +209,7 @@ def log_across(request: HttpRequest) -> HttpResponse:
             "dossier": None,
             "dossiers": dossiers,
             "across": True,
-            "can_export": bool(dossiers_audited(user, also=Permission.EXPORT)),
+            "can_export": scope.exportable,
         },
     )
 

@@ -19,6 +19,12 @@ DATE_MAX = datetime.date(2999, 12, 31)
 PLANNED_MIN = datetime.date(2000, 1, 1)
 PLANNED_MAX = datetime.date(2999, 12, 31)
 
+# Up to this many choices a filter is a <select>; above, a text input with a <datalist> of
+# the first DATALIST_MAX (a firm serving a thousand dossiers must not render a thousand
+# options on every page: ~50 ms). The input takes an option's text or an id (links).
+CHOICES_MAX = 50
+DATALIST_MAX = 100
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
