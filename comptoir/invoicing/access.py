@@ -4,11 +4,13 @@ for what does not exist."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from comptoir.dossiers.access import DossierAccess
+from comptoir.dossiers.permissions import Permission
 
-from .models import Customer, Invoice, Product, Quote
+from .models import Customer, Invoice, InvoiceStatus, Product, Quote
 
 
 def access_invoice(access: DossierAccess, pk: int) -> Invoice:
@@ -41,3 +43,13 @@ def access_product(access: DossierAccess, pk: int) -> Product:
     if found is None:
         raise Http404
     return found
+
+
+def invoices_issued(access: DossierAccess) -> QuerySet[Invoice]:
+    """The dossier's issued invoices and credit notes, for a reader holding INVOICE_VIEW
+    (nothing otherwise), in number order."""
+    if not access.has(Permission.INVOICE_VIEW):
+        return Invoice.objects.none()
+    return Invoice.objects.filter(dossier=access.dossier, status=InvoiceStatus.ISSUED).order_by(
+        "kind", "number", "pk"
+    )

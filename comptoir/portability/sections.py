@@ -2,9 +2,9 @@
 
 SECTIONS is the extension point: a section is the dotted path of a function
 `(access: DossierAccess) -> list[Entry]` (paths, not imports, so this module imports no
-app that may not exist). Invoicing adds its invoices' PDF and accounting the FEC of each
-fiscal year by adding one line here and one function in their own app; everything else
-(the ZIP, progress, audit, purge) is shared.
+app that may not exist). The invoices' PDF and each fiscal year's FEC are in
+`sections_ledger.py` (portability may import invoicing and accounting, never the
+reverse); everything else (the ZIP, progress, audit, purge) is shared.
 
 An entry's bytes are produced only when the ZIP writer reaches it (`chunks` is a callable
 returning an iterator), so a big dossier never sits in memory.
@@ -41,6 +41,8 @@ SECTIONS: tuple[str, ...] = (
     "comptoir.portability.sections.documents_section",
     "comptoir.portability.sections.activity_log_section",
     "comptoir.portability.sections.tasks_section",
+    "comptoir.portability.sections_ledger.invoices_section",
+    "comptoir.portability.sections_ledger.ledger_section",
 )
 
 
