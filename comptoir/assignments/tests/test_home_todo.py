@@ -91,3 +91,22 @@ def test_the_dossiers_list_says_what_waits_in_each(office):
     )
     assert "Rien en attente" in outsider_html
     assert "tâches" not in outsider_html.split("Rien en attente")[0].split("<tbody>")[-1]
+
+
+def test_opening_a_task_reads_its_notifications(office, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        task = make_task(office, title="Pièces de mai")
+        other = make_task(office, title="Pièces de juin")
+    owner = office["users"]["owner"]
+    unread = Notification.objects.filter(user=owner, read_at__isnull=True)
+    assert unread.count() == 2
+    client_for(owner).get(task.get_absolute_url())
+    assert list(unread.values_list("url", flat=True)) == [other.get_absolute_url()]
+
+
+def test_notifications_show_an_icon_and_a_relative_time(office, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(office, title="Pièces de mai")
+    html = client_for(office["users"]["owner"]).get(reverse("notifications:list")).content.decode()
+    assert "notification-icon-task_received" in html
+    assert "il y a" in html or "maintenant" in html

@@ -12,7 +12,7 @@ import datetime
 
 from django import template
 from django.utils import dateformat, timezone
-from django.utils.translation import pgettext
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -28,7 +28,7 @@ def short_date(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime):
         value = _local(value)
     # Translators: Django date format (j day, N abbreviated month, Y year): « 4 déc. 2026 ».
-    return dateformat.format(value, pgettext("date format", "j N Y"))
+    return dateformat.format(value, gettext("j N Y"))
 
 
 @register.filter
@@ -38,4 +38,4 @@ def when(value: datetime.datetime | None) -> str:
     if not isinstance(value, datetime.datetime):
         return short_date(value)
     # Translators: Django date format: « 4 déc. 2026 à 14:29 » (escape letters with \\).
-    return dateformat.format(_local(value), pgettext("datetime format", "j N Y à H:i"))
+    return dateformat.format(_local(value), gettext("j N Y à H:i"))
