@@ -434,3 +434,13 @@ def test_switching_dossier_keeps_the_section(client):
         reverse("dossiers:switcher"), {"q": "studio", "section": "nope"}, **HX
     ).text
     assert f'href="/d/{second.slug}/"' in fragment
+
+
+def test_the_owners_administration_entries_are_grouped(client):
+    user = person("claire@exemple.test")
+    dossier = dossier_create(actor=Actor(user=user), name="Atelier Multi", siren=SIREN)
+    client.force_login(user)
+    html = client.get(reverse("dossiers:dossier_home", args=[dossier.slug])).text
+    heading = html.index('<li class="nav-heading nav-group">Administration</li>')
+    for name in ("members", "profiles", "dossier_settings"):
+        assert html.index(reverse(f"dossiers:{name}", args=[dossier.slug])) > heading
