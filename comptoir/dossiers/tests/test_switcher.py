@@ -441,6 +441,6 @@ def test_the_owners_administration_entries_are_grouped(client):
     dossier = dossier_create(actor=Actor(user=user), name="Atelier Multi", siren=SIREN)
     client.force_login(user)
     html = client.get(reverse("dossiers:dossier_home", args=[dossier.slug])).text
-    heading = html.index('<li class="nav-heading nav-group">Administration</li>')
+    heading = html.index('<li class="nav-group">Administration</li>')
     for name in ("members", "profiles", "dossier_settings"):
         assert html.index(reverse(f"dossiers:{name}", args=[dossier.slug])) > heading
