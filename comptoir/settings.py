@@ -2,7 +2,9 @@
 
 Everything an operator changes comes from environment variables (see the table in
 README.md); every default is the safe one. `comptoir demo` sets COMPTOIR_DEMO=1, which
-only turns DEBUG on and relaxes ALLOWED_HOSTS to loopback.
+relaxes ALLOWED_HOSTS to loopback, serves plain HTTP and static files without collectstatic;
+DEBUG stays off unless `comptoir demo --debug` (a phone on the network never sees a
+traceback).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env_bool("DEBUG", DEMO)
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if (DEBUG or DEMO) else []
 )
@@ -221,7 +223,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comptoir] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if (DEBUG or DEMO) else "https"
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated here so they are visible and tested.
     "login_failed": "10/m/ip,5/5m/key",
@@ -231,7 +233,7 @@ ACCOUNT_RATE_LIMITS = {
 # Two-factor authentication: TOTP apps, WebAuthn/passkeys and recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys on http://localhost in the demo
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or DEMO  # passkeys on http://localhost in the demo
 MFA_TOTP_ISSUER = "Comptoir"
 USERSESSIONS_TRACK_ACTIVITY = True
 # The sessions page's "last seen" is written at most this often per session (and at once
@@ -304,12 +306,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or DEMO
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# The demo serves static files from the source folders (no collectstatic), DEBUG or not.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 # Uploads stream to a temporary file beside the media folder (same file system when local:
 # storing is then a rename, not a copy) while their SHA-256 is computed.
@@ -361,7 +364,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 CSRF_COOKIE_HTTPONLY = True
 # Behind TLS in production; the demo and the tests talk plain HTTP on loopback.
-_behind_tls = env_bool("HTTPS", not DEBUG)
+_behind_tls = env_bool("HTTPS", not (DEBUG or DEMO))
 SESSION_COOKIE_SECURE = _behind_tls
 CSRF_COOKIE_SECURE = _behind_tls
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _behind_tls)

@@ -19,3 +19,6 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "comptoir.core.errors.bad_request"
+handler500 = "comptoir.core.errors.server_error"

@@ -391,7 +391,7 @@ def test_a_dossier_requiring_2fa_makes_its_member_set_it_up(
     # The owner, who has 2FA, is not stopped.
     owner.goto(dossier_path)
     expect(owner).to_have_url(at(demo_server, dossier_path))
-    expect(owner.locator("main")).to_contain_text("Obligatoire")
+    expect(owner.get_by_role("heading", name="À faire")).to_be_visible()
 
     # The member's next page load goes to the 2FA setup, with the reason.
     member.reload()

@@ -42,8 +42,9 @@ def open_every_document(page: Page) -> None:
         with page.expect_popup() as popup:
             links.nth(index).click()
         popup.value.close()
-    page.reload()
+    # No reload: the page sees the documents opened in other tabs by itself.
     expect(page.locator(".approval-document .badge-success")).to_have_count(links.count())
+    expect(page.get_by_role("button", name="Approuver", exact=True)).to_be_enabled()
 
 
 def test_one_approval_approved_another_declined(
@@ -85,18 +86,21 @@ def test_one_approval_approved_another_declined(
     client.get_by_role("link", name=first).click()
     expect(client.get_by_role("heading", level=1)).to_have_text(first)
     open_every_document(client)
-    client.get_by_role("button", name="J'approuve ces documents").click()
+    client.get_by_role("button", name="Approuver", exact=True).click()
     expect(client.locator(".messages")).to_contain_text("Vous avez approuvé")
     expect(client.locator(".approval-decision")).to_contain_text("Approuvée")
     expect(client.locator(".approval-sha")).to_have_count(1)
 
-    # The second: approving before opening is refused, naming the documents; declined.
+    # The second: "Approuver" waits, naming the documents to open first; declined.
     client.goto(f"/d/{SLUG}/tasks/")
     client.get_by_role("link", name=second).click()
-    client.get_by_role("button", name="J'approuve ces documents").click()
-    expect(client.locator(".messages")).to_contain_text(annexe)
+    approve = client.get_by_role("button", name="Approuver", exact=True)
+    expect(approve).to_be_disabled()
+    expect(client.locator("#approve-reason")).to_contain_text(annexe)
+    expect(client.get_by_label("Pourquoi refusez-vous ?")).to_be_hidden()
+    client.get_by_text("Refuser…").click()
     client.get_by_label("Pourquoi refusez-vous ?").fill(f"Le résultat est faux {tag}")
-    client.get_by_role("button", name="Refuser").click()
+    client.get_by_role("button", name="Confirmer le refus").click()
     expect(client.locator(".messages")).to_contain_text("Votre refus est enregistré")
     expect(client.locator(".approval-decision")).to_contain_text(f"Le résultat est faux {tag}")
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from comptoir.core.clientip import client_ip
 from comptoir.dossiers.access import dossiers_for_user
+from comptoir.dossiers.selectors import user_serves_dossiers
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,12 +27,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return ip
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """The dossier last opened, if the person still has access to it; else the home.
+        """Accountants (firm staff, Comptable members) land on their board (/comptable/);
+        others on the dossier last opened, if they still have access to it; else the home.
 
         allauth calls this only when there is no explicit `?next=` (see
         `allauth.account.utils.get_login_redirect_url`), which therefore still wins.
         """
         user = request.user
+        if user_serves_dossiers(user=user):  # type: ignore[arg-type]
+            return reverse("dossiers:accountant_home")
         dossier_id = getattr(user, "last_dossier_id", None)
         if dossier_id is not None:
             slug = (

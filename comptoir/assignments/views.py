@@ -32,6 +32,7 @@ from comptoir.documents.uploads import CheckedUploadHandler, body_unreadable, si
 from comptoir.dossiers.access import DossierAccess, dossier_view
 from comptoir.dossiers.permissions import Permission
 from comptoir.dossiers.views_dossier import dossier_context
+from comptoir.notifications.actions import notifications_mark_read
 
 from . import actions, selectors
 from .access import access_step, access_task
@@ -262,6 +263,8 @@ def _task_context(access: DossierAccess, task: Task, **extra: Any) -> dict[str, 
 @require_GET
 def task_detail(request: HttpRequest, access: DossierAccess, pk: int) -> HttpResponse:
     task = _upload_task(access, pk)
+    # Opening the task reads its notifications (received, reminders…).
+    notifications_mark_read(user=access.user, url=task.get_absolute_url())
     return render(request, "assignments/task_detail.html", _task_context(access, task))
 
 

@@ -35,6 +35,7 @@ from comptoir.dossiers.access import DossierAccess, dossier_access_for, dossier_
 from comptoir.dossiers.actions import ActionRefused
 from comptoir.dossiers.permissions import Permission
 from comptoir.dossiers.views_dossier import dossier_context
+from comptoir.notifications.actions import notifications_mark_read
 
 from . import actions_approval, selectors
 from .access import access_task
@@ -202,6 +203,8 @@ def _approval_create(request: HttpRequest, access: DossierAccess) -> HttpRespons
 def approval_detail(request: HttpRequest, access: DossierAccess, pk: int) -> HttpResponse:
     task = _access_approval(access, pk)
     user = cast("User", request.user)
+    # Opening the approval reads its notifications (received, reminders…).
+    notifications_mark_read(user=user, url=task.get_absolute_url())
     links = list(
         TaskDocument.objects.filter(task=task)
         .filter(document__in=documents_visible(access))

@@ -19,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -257,7 +258,8 @@ def _document_upload_read(request: HttpRequest, access: DossierAccess) -> HttpRe
     if created:
         messages.success(
             request,
-            _("%(n)s document(s) déposé(s).") % {"n": len(created)},
+            ngettext("%(n)s document déposé.", "%(n)s documents déposés.", len(created))
+            % {"n": len(created)},
         )
     for item in refused:
         messages.error(
@@ -491,7 +493,10 @@ def documents_move(request: HttpRequest, access: DossierAccess) -> HttpResponse:
     except actions.ActionRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, _("%(n)s document(s) déplacé(s).") % {"n": moved})
+        messages.success(
+            request,
+            ngettext("%(n)s document déplacé.", "%(n)s documents déplacés.", moved) % {"n": moved},
+        )
     return _back(request, access)
 
 
@@ -507,7 +512,11 @@ def documents_trash(request: HttpRequest, access: DossierAccess) -> HttpResponse
     )
     messages.success(
         request,
-        _("%(n)s document(s) placé(s) dans la corbeille, restaurable(s) pendant 30 jours.")
+        ngettext(
+            "%(n)s document placé dans la corbeille, restaurable pendant 30 jours.",
+            "%(n)s documents placés dans la corbeille, restaurables pendant 30 jours.",
+            trashed,
+        )
         % {"n": trashed},
     )
     folder_id = documents[0].folder_id

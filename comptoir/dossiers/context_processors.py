@@ -14,6 +14,23 @@ from django.utils.functional import SimpleLazyObject
 
 from .selectors import SWITCHER_SIZE, dossier_search
 
+# Switching dossier keeps the section: from a page of one of these apps, the switcher links
+# to that app's list in the other dossier (Documents → Documents); elsewhere to its home.
+SECTIONS = {
+    "documents": "documents:document_list",
+    "assignments": "assignments:task_list",
+    "invoicing": "invoicing:invoice_list",
+    "sharing": "sharing:link_list",
+    "accounting": "accounting:entry_list",
+    "audit": "audit:dossier_log",
+}
+HOME = "dossiers:dossier_home"
+
+
+def switcher_section(app_name: str) -> str:
+    """The URL name the switcher links to, from the current page's app (or a given one)."""
+    return SECTIONS.get(app_name, HOME)
+
 
 def switcher(request: HttpRequest) -> dict[str, Any]:
     access = getattr(request, "dossier_access", None)
@@ -28,8 +45,12 @@ def switcher(request: HttpRequest) -> dict[str, Any]:
             dossiers = [access.dossier, *dossiers[: SWITCHER_SIZE - 1]]
         return dossiers
 
+    match = getattr(request, "resolver_match", None)
+    section = switcher_section(match.app_name if access is not None and match else "")
     return {
         "current_dossier": access.dossier if access is not None else None,
+        "switcher_section": section,
+        "switcher_app": next((app for app, name in SECTIONS.items() if name == section), ""),
         # Evaluated once, and only if the page's template shows the switcher.
         "switcher_dossiers": SimpleLazyObject(first_dossiers),
     }

@@ -6,7 +6,6 @@ dossier is answered (login, 404, 403) before anything else, the HTTP method incl
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -90,12 +89,11 @@ def dossier_home(request: HttpRequest, access: DossierAccess) -> HttpResponse:
         access.membership.role != Role.OWNER
         or Membership.objects.filter(dossier=dossier, role=Role.OWNER).count() > 1
     )
+    # "À faire": what waits for the person (tasks, notifications, invoices, documents) comes
+    # from the apps' template tags; the company's details are on the settings page.
     context = dossier_context(
         access,
-        # Any year without 29 February: only the day and month are shown.
-        fiscal_year_end=datetime.date(
-            2001, dossier.fiscal_year_end_month, dossier.fiscal_year_end_day
-        ),
+        can_upload_documents=access.has(Permission.DOCUMENT_UPLOAD),
         can_leave=can_leave,
     )
     return render(request, "dossiers/dossier/home.html", context)

@@ -16,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from . import selectors
+from .context_processors import switcher_section
 
 PAGE_SIZE = 50
 
@@ -50,6 +51,7 @@ def switcher(request: HttpRequest) -> HttpResponse:
             # Only to mark the current dossier in the list: its slug, from the page's URL.
             "switcher_current": request.GET.get("current", ""),
             "switcher_query": query,
+            "switcher_section": switcher_section(request.GET.get("section", "")),
         },
     )
     patch_vary_headers(response, ["HX-Request"])

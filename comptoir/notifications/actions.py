@@ -181,8 +181,11 @@ def notification_send(
 
 
 @transaction.atomic
-def notifications_mark_read(*, user: User, notification: Notification | None = None) -> int:
-    """Mark one of `user`'s notifications read, or all of them; answers how many changed.
+def notifications_mark_read(
+    *, user: User, notification: Notification | None = None, url: str | None = None
+) -> int:
+    """Mark one of `user`'s notifications read, those leading to `url` (a task's page, once
+    opened), or all of them; answers how many changed.
 
     Filtered by user: someone else's notification is never touched. Already read ones keep
     the time they were first read.
@@ -190,6 +193,8 @@ def notifications_mark_read(*, user: User, notification: Notification | None = N
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification is not None:
         unread = unread.filter(pk=notification.pk)
+    if url is not None:
+        unread = unread.filter(url=url)
     return unread.update(read_at=timezone.now())
 
 

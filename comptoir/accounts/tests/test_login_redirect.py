@@ -1,4 +1,5 @@
-"""The last dossier used opens after login, unless access was lost or `next` says otherwise."""
+"""After login: accountants' board; others the last dossier used, unless access was lost;
+`next` wins."""
 
 from __future__ import annotations
 
@@ -60,16 +61,21 @@ def test_lost_access_opens_the_home(client):
     assert response["Location"] == "/"
 
 
-def test_a_firm_accountant_returns_to_a_served_dossier_until_access_is_withdrawn(client):
-    owner, staff = UserFactory(), UserFactory()
+def test_accountants_land_on_their_board_whatever_dossier_they_used_last(client):
+    owner, staff, member = UserFactory(), UserFactory(), UserFactory()
     dossier = dossier_of(owner)
     firm = firm_create(actor=Actor(user=staff), name="Cabinet Martin")
     FirmAccess.objects.create(dossier=dossier, firm=firm)
     user_remember_dossier(user=staff, dossier=dossier)
-    assert login(client, staff)["Location"] == f"/d/{dossier.slug}/"
+    assert login(client, staff)["Location"] == "/comptable/"
     client.logout()
-    FirmAccess.objects.all().delete()
-    assert login(client, staff)["Location"] == "/"
+    # A Comptable member of a dossier (no firm) is an accountant too.
+    Membership.objects.create(dossier=dossier, user=member, role="accountant")
+    user_remember_dossier(user=member, dossier=dossier)
+    assert login(client, member)["Location"] == "/comptable/"
+    client.logout()
+    # `next` still wins.
+    assert login(client, staff, next=f"/d/{dossier.slug}/")["Location"] == f"/d/{dossier.slug}/"
 
 
 def test_a_deleted_dossier_opens_the_home(client):

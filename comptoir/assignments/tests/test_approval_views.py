@@ -105,15 +105,25 @@ def test_the_page_shows_the_documents_and_the_decision(office, django_assert_max
     docs = [add_document(office, f"doc{i}.pdf", f"Doc {i}") for i in range(5)]
     task = send(office, docs)
     owner = client_for(office["users"]["owner"])
-    with django_assert_max_num_queries(25):
+    # 26: opening the page also marks its notifications read (one UPDATE).
+    with django_assert_max_num_queries(26):
         page = owner.get(task.get_absolute_url())
     html = page.content.decode()
     assert page.status_code == 200
     assert "doc4.pdf" in html
     assert "Merci de valider" in html
-    assert "J&#x27;approuve ces documents" in html or "J'approuve ces documents" in html
+    # "Approuver" waits, with its reason, until every document is opened.
+    assert (
+        '<button type="submit" disabled aria-describedby="approve-reason">Approuver</button>'
+        in html
+    )
+    assert "ouvrez d&#x27;abord ces documents" in html or "ouvrez d'abord ces documents" in html
+    assert "Refuser…</summary>" in html
     for doc in docs:
         owner.get(open_url(office, task, doc))
+    html = owner.get(task.get_absolute_url()).content.decode()
+    assert '<button type="submit">Approuver</button>' in html
+    assert 'id="approve-reason"' not in html
     owner.post(url("approval_approve", office, task.pk))
     html = owner.get(task.get_absolute_url()).content.decode()
     docs[0].refresh_from_db()
@@ -217,6 +227,10 @@ def test_htmx_refreshes_only_the_documents_and_the_decision(office):
     assert html.strip().startswith('<div id="approval-state"')
     assert "<html" not in html
     assert "badge-success" in html
+    # "Approuver" comes with it, out of band: now enabled (the only document was opened).
+    assert '<div id="approve-slot" class="approve-slot" hx-swap-oob="true">' in html
+    assert '<button type="submit">Approuver</button>' in html
+    assert "Confirmer le refus" not in html  # the refusal box (maybe being typed in) stays
 
 
 def test_the_page_costs_the_same_whatever_the_number_of_documents(

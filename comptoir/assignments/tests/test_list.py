@@ -40,7 +40,7 @@ def test_lists_counts_overdue_badge_and_progress(office):
     assert "1/3 étapes" in html
     assert "Finie" not in html
     assert 'aria-current="page">À faire <span class="badge">1</span>' in html
-    assert 'Terminé <span class="badge badge-muted">1</span>' in html
+    assert 'Terminées <span class="badge badge-muted">1</span>' in html
     html = client_for(office["users"]["owner"]).get(list_url(office, state="done")).content.decode()
     assert "Finie" in html
     assert "En retard</a>" not in html

@@ -471,7 +471,7 @@ def test_the_include_summarises_the_reminders(office):
     )
     assert "Rappels : 3 jours avant l'échéance" in html
     assert "Prochain rappel :" in html
-    assert "27 novembre 2026" in html
+    assert "27 nov. 2026" in html
     assert f'href="/d/{office["dossier"].slug}/tasks/{task.pk}/reminders/"' in html
     client_view = unescape(render_to_string("assignments/_reminders.html", {"task": task}))
     assert "Régler les rappels" not in client_view

@@ -3,6 +3,7 @@
 import signal
 import socket
 import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
@@ -33,7 +34,18 @@ def test_demo_serves_and_a_restart_keeps_what_the_user_changed(tmp_path):
     wait_for_http(f"http://127.0.0.1:{port}/healthz", demo)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
         assert page.status == 200
-        assert '<html lang="fr">' in page.read().decode()
+        html = page.read().decode()
+        assert '<html lang="fr">' in html
+    # DEBUG is off: static files are still served, errors are the site's pages.
+    assert 'href="/static/comptoir/comptoir.css"' in html
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/comptoir/comptoir.css") as page:
+        assert page.status == 200
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/nowhere/")
+    assert missing.value.code == 404
+    not_found = missing.value.read().decode()
+    assert "Page introuvable" in not_found
+    assert "URLconf" not in not_found
     output = stop(demo)
     assert demo.returncode == 0, output
     assert f"http://localhost:{port}/" in output
@@ -59,8 +71,11 @@ def test_demo_serves_and_a_restart_keeps_what_the_user_changed(tmp_path):
         data_dir=tmp_path,
     )
     assert changed.returncode == 0, changed.stderr
-    again = comptoir_start("demo", "--port", str(port), data_dir=tmp_path)
+    again = comptoir_start("demo", "--port", str(port), "--debug", data_dir=tmp_path)
     wait_for_http(f"http://127.0.0.1:{port}/healthz", again)
+    with pytest.raises(urllib.error.HTTPError) as debug_missing:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/nowhere/")
+    assert "URLconf" in debug_missing.value.read().decode()  # --debug: Django's debug page
     output = stop(again, signal.SIGTERM)
     assert again.returncode == 0, output
     assert "déjà présentes" in output

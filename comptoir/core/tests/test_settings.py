@@ -99,7 +99,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_demo_mode_turns_debug_on_for_loopback_only(tmp_path):
+def test_demo_mode_keeps_debug_off_and_serves_loopback_over_http(tmp_path):
     values = read_settings(
         tmp_path,
         {"COMPTOIR_DEMO": "1"},
@@ -107,10 +107,16 @@ def test_demo_mode_turns_debug_on_for_loopback_only(tmp_path):
             "debug": "s.DEBUG",
             "hosts": "s.ALLOWED_HOSTS",
             "ssl": "s.SECURE_SSL_REDIRECT",
+            "static": "s.STORAGES['staticfiles']['BACKEND']",
+            "finders": "s.WHITENOISE_USE_FINDERS",
         },
     )
     assert values == {
-        "debug": "True",
+        "debug": "False",
         "hosts": "['localhost', '127.0.0.1', '[::1]']",
         "ssl": "False",
+        "static": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "finders": "True",
     }
+    opted_in = read_settings(tmp_path, {"COMPTOIR_DEMO": "1", "DEBUG": "1"}, {"d": "s.DEBUG"})
+    assert opted_in == {"d": "True"}

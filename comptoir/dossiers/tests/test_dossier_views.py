@@ -103,9 +103,12 @@ def test_create_makes_the_dossier_and_opens_it(client):
     assert Membership.objects.get(dossier=dossier).role == Role.OWNER
     home = client.get(response["Location"])
     assert "Garage du Port" in home.text
-    assert "732 829 320" in home.text
-    assert "30 juin" in home.text
     assert "Propriétaire" in home.text
+    # The company's details are on the settings page, the home says what to do.
+    assert "732 829 320" not in home.text
+    settings_page = client.get(url("dossier_settings", dossier))
+    assert "732829320" in settings_page.text
+    assert "2 quai Ouest" in settings_page.text
 
 
 @pytest.mark.parametrize(
@@ -157,7 +160,6 @@ def test_home_shows_the_dossier_and_the_owners_links(client, team):
     assert_strict_page(response)
     html = response.text
     assert "Boulangerie Martin" in html
-    assert "732 829 320" in html
     assert url("members", dossier) in html
     assert url("dossier_settings", dossier) in html
     assert url("profiles", dossier) in html

@@ -417,3 +417,33 @@ def test_the_current_dossier_stays_in_the_switcher_beyond_the_first_twenty():
     assert html.count("<li>") == 20
     assert "Dossier 25" in html
     assert f'href="/d/{dossiers[25].slug}/" aria-current="true"' in html
+
+
+def test_switching_dossier_keeps_the_section(client):
+    user = person("claire@exemple.test")
+    first = dossier_create(actor=Actor(user=user), name="Atelier Multi", siren=SIREN)
+    second = dossier_create(actor=Actor(user=user), name="Studio Multi", siren=SIREN)
+    client.force_login(user)
+    documents = client.get(reverse("documents:document_list", args=[first.slug])).text
+    assert f'href="/d/{second.slug}/documents/"' in documents
+    home = client.get(reverse("dossiers:dossier_home", args=[first.slug])).text
+    assert f'href="/d/{second.slug}/"' in home
+    # The htmx search keeps it too; an unknown section falls back to the home.
+    fragment = client.get(
+        reverse("dossiers:switcher"), {"q": "studio", "section": "assignments"}, **HX
+    ).text
+    assert f'href="/d/{second.slug}/tasks/"' in fragment
+    fragment = client.get(
+        reverse("dossiers:switcher"), {"q": "studio", "section": "nope"}, **HX
+    ).text
+    assert f'href="/d/{second.slug}/"' in fragment
+
+
+def test_the_owners_administration_entries_are_grouped(client):
+    user = person("claire@exemple.test")
+    dossier = dossier_create(actor=Actor(user=user), name="Atelier Multi", siren=SIREN)
+    client.force_login(user)
+    html = client.get(reverse("dossiers:dossier_home", args=[dossier.slug])).text
+    heading = html.index('<li class="nav-group">Administration</li>')
+    for name in ("members", "profiles", "dossier_settings"):
+        assert html.index(reverse(f"dossiers:{name}", args=[dossier.slug])) > heading

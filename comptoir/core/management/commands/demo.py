@@ -1,7 +1,8 @@
 """`comptoir demo`: migrate, load the demo data once, serve with a background worker.
 
 The web server and the worker are the production ones (gunicorn, db_worker), run as two
-child processes; Ctrl-C (or SIGTERM) stops both and exits 0.
+child processes; Ctrl-C (or SIGTERM) stops both and exits 0. DEBUG stays off (error pages,
+never a traceback) unless `--debug`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--debug",
+            action="store_true",
+            help="DEBUG on: tracebacks and the URL list in the browser (this machine only).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(settings.LANGUAGE_CODE)
@@ -80,6 +86,8 @@ class Command(BaseCommand):
         env = os.environ.copy()
         env["COMPTOIR_DEMO"] = "1"
         env["COMPTOIR_DATA_DIR"] = str(settings.DATA_DIR)
+        # DEBUG is off unless asked for: a phone on the network must never see a traceback.
+        env["DEBUG"] = "1" if options["debug"] else "0"
         env.setdefault("DJANGO_SETTINGS_MODULE", "comptoir.settings")
         if "ALLOWED_HOSTS" not in env:
             hosts = ["localhost", "127.0.0.1", "[::1]"]
