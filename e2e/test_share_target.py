@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from comptoir.testing.files import pdf_bytes, png_bytes
-from e2e import log_in
-from e2e.conftest import NewPage, PageWatch
+from e2e import at, log_in
+from e2e.conftest import DemoServer, NewPage, PageWatch
 from e2e.test_pwa import phone, until_controlled
 
 pytestmark = pytest.mark.e2e
@@ -84,3 +84,32 @@ def test_files_shared_offline_land_in_the_chosen_classeur(new_page: NewPage, pag
     for name, _type, _content in files:
         expect(section.locator("tr", has_text=name)).to_have_count(1)
     page_watch.ignore("ERR_INTERNET_DISCONNECTED")
+
+
+def test_without_shared_files_the_page_opens_the_scanner_of_the_chosen_dossier(
+    new_page: NewPage, demo_server: DemoServer
+):
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto("/accounts/login/")
+    log_in(page, "comptable@cabinet-martin.test")
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.goto("/share/")
+    expect(page.get_by_text("Aucun fichier en attente de rangement")).to_be_visible()
+    expect(page.get_by_role("button", name="Ranger ici")).to_be_hidden()
+    scan = page.get_by_role("link", name="Scanner")
+    dossier = page.get_by_label("Dossier", exact=True)
+    slugs = dossier.locator("option").evaluate_all("(options) => options.map(o => o.value)")
+    assert len(slugs) > 1, "the accountant follows several dossiers in the demo"
+    expect(scan).to_have_attribute("href", f"/d/{dossier.input_value()}/scan/")
+
+    other = next(slug for slug in slugs if slug != dossier.input_value())
+    dossier.select_option(other)
+    expect(scan).to_have_attribute("href", f"/d/{other}/scan/")
+    destination = page.get_by_label("Classeur ou étape de tâche")
+    folder = destination.locator("option[value^='folder:']:not([value='folder:'])").first
+    folder_pk = folder.get_attribute("value").split(":")[1]  # type: ignore[union-attr]
+    destination.select_option(f"folder:{folder_pk}")
+    expect(scan).to_have_attribute("href", f"/d/{other}/scan/?folder={folder_pk}")
+    scan.click()
+    expect(page).to_have_url(at(demo_server, f"/d/{other}/scan/"))
+    expect(page).to_have_url(re.compile(rf"\?folder={folder_pk}$"))

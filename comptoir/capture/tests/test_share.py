@@ -33,14 +33,25 @@ def test_the_page_offers_the_dossiers_where_i_may_upload_the_last_used_first(off
     html = response.text
     assert f'value="{office["dossier"].slug}"' in html
     slug = office["dossier"].slug
-    assert f'value="{slug}" data-url="/d/{slug}/share/destinations/" selected' in html
+    assert f'data-url="/d/{slug}/share/destinations/" selected' in html
     assert office["other_dossier"].slug not in html
+
+
+def test_the_page_links_to_the_scanner_of_the_preselected_dossier(office):
+    owner = office["users"]["owner"]
+    owner.last_dossier = office["dossier"]
+    owner.save(update_fields=["last_dossier"])
+    html = client_for(owner).get("/share/").text
+    slug = office["dossier"].slug
+    assert f'data-share-scan href="/d/{slug}/scan/"' in html
+    assert f'value="{slug}" data-scan="/d/{slug}/scan/"' in html
 
 
 def test_a_read_only_member_is_offered_no_dossier(office):
     html = client_for(office["users"]["readonly"]).get("/share/").text
     assert f'value="{office["dossier"].slug}"' not in html
     assert "aucun dossier" in html
+    assert "data-share-scan" not in html
 
 
 def test_a_signed_out_person_logs_in_first_and_comes_back(office):

@@ -31,6 +31,8 @@
     var dossier = form && form.querySelector("[data-share-dossier]");
     var destination = form && form.querySelector("[data-share-destination]");
     var search = form && form.querySelector("[data-share-search]");
+    var submit = form && form.querySelector("[data-share-submit]");
+    var scan = form && form.querySelector("[data-share-scan]");
     var shared = [];
 
     function showFiles() {
@@ -48,16 +50,39 @@
         list.appendChild(li);
       });
       empty.hidden = shared.length > 0;
-      if (form) form.hidden = shared.length === 0;
+      // Without shared files the page still opens the scanner for a dossier.
+      if (form) form.hidden = false;
+      if (submit) submit.hidden = shared.length === 0;
+    }
+
+    // The scanner of the chosen dossier, with the chosen classeur or step preselected.
+    function updateScan() {
+      var chosen = dossier.options[dossier.selectedIndex];
+      if (!scan || !chosen) return;
+      var href = chosen.getAttribute("data-scan");
+      var target = destination.options[destination.selectedIndex];
+      var parts = target ? target.value.split(":") : [];
+      if (parts[0] === "step") {
+        href += "?task=" + encodeURIComponent(parts[1]) + "&step=" + encodeURIComponent(parts[2]);
+      } else if (parts[0] === "folder" && parts[1]) {
+        href += "?folder=" + encodeURIComponent(parts[1]);
+      }
+      scan.href = href;
     }
 
     function loadDestinations() {
       var chosen = dossier.options[dossier.selectedIndex];
       destination.replaceChildren();
+      updateScan();
       if (!chosen) return;
-      fetch(chosen.getAttribute("data-url"), { headers: { Accept: "application/json" } })
+      var url = chosen.getAttribute("data-url");
+      fetch(url, { headers: { Accept: "application/json" } })
         .then(function (response) { return response.json(); })
         .then(function (data) {
+          // An answer for a dossier no longer chosen is dropped.
+          var current = dossier.options[dossier.selectedIndex];
+          if (!current || current.getAttribute("data-url") !== url) return;
+          destination.replaceChildren();
           var folders = document.createElement("optgroup");
           folders.label = panel.getAttribute("data-msg-folders");
           data.folders.forEach(function (folder) {
@@ -72,11 +97,13 @@
             });
             destination.appendChild(steps);
           }
+          updateScan();
         });
     }
 
     if (form) {
       dossier.addEventListener("change", loadDestinations);
+      destination.addEventListener("change", updateScan);
       search.addEventListener("input", function () {
         var words = search.value.trim().toLowerCase();
         var firstVisible = null;
