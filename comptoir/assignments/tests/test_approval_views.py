@@ -105,8 +105,9 @@ def test_the_page_shows_the_documents_and_the_decision(office, django_assert_max
     docs = [add_document(office, f"doc{i}.pdf", f"Doc {i}") for i in range(5)]
     task = send(office, docs)
     owner = client_for(office["users"]["owner"])
-    # 26: opening the page also marks its notifications read (one UPDATE).
-    with django_assert_max_num_queries(26):
+    # 27: opening the page also marks its notifications read (one UPDATE), and this first
+    # signed-in request records the session row (force_login leaves none).
+    with django_assert_max_num_queries(27):
         page = owner.get(task.get_absolute_url())
     html = page.content.decode()
     assert page.status_code == 200
